@@ -1,0 +1,49 @@
+# The two commands in the README: `make serve` and `make test`. Both install what they need first.
+SHELL := /bin/bash
+PORT ?= 9090
+SWIFT ?= swift
+VENV := .venv
+PEERS := .build/peers
+APT_PACKAGES := libev-dev libthrift-dev thrift-compiler libboost-dev libevent-dev zlib1g-dev python3-venv g++ make
+
+.PHONY: serve test deps venv peers build build-debug swift-test integration-test perf clean
+
+# Debian packages, installed only when missing (apt-get needs root: CI and the dev machines are root).
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+# Python peers: the `thrift` library and baseplate.py's own tools, in a venv.
+venv: $(VENV)/.installed
+$(VENV)/.installed: Tests/Integration/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r Tests/Integration/requirements.txt
+	touch $@
+
+build: deps
+	$(SWIFT) build -c release
+
+serve: build
+	.build/release/baseplate-serve example/example.ini --bind 127.0.0.1:$(PORT)
+
+# C++ peers built against Debian's libthrift: golden bytes and a client.
+peers: deps
+	$(MAKE) -C Tests/Peers OUT=$(CURDIR)/$(PEERS)
+
+swift-test: deps peers
+	BPIO_PEERS=$(CURDIR)/$(PEERS) $(SWIFT) test
+
+integration-test: build peers venv
+	BASEPLATE_SERVE=$(CURDIR)/.build/release/baseplate-serve BPIO_PEERS=$(CURDIR)/$(PEERS) \
+	  $(VENV)/bin/python -m pytest -q Tests/Integration
+
+test: swift-test integration-test
+
+perf: build
+	perf/run
+
+clean:
+	rm -rf .build $(VENV)

@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "baseplate-swift",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Baseplate", targets: ["Baseplate"]),
+        .executable(name: "baseplate-serve", targets: ["serve"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Debian's libev-dev has no pkg-config file; the module map links "ev".
+        .systemLibrary(name: "CLibev", path: "Sources/CLibev"),
+        // The hot path in C: loops, connections, framing. Every exported symbol is bpio_.
+        .target(
+            name: "CBaseplateIO",
+            dependencies: ["CLibev"],
+            linkerSettings: [.linkedLibrary("ev"), .linkedLibrary("z")]
+        ),
+        .target(
+            name: "Baseplate",
+            dependencies: [
+                "CBaseplateIO",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "ExampleService",
+            dependencies: ["Baseplate"],
+            path: "example/Sources/ExampleService"
+        ),
+        .executableTarget(
+            name: "serve",
+            dependencies: [
+                "Baseplate",
+                "ExampleService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CBaseplateIOTests", dependencies: ["CBaseplateIO"]),
+        .testTarget(name: "BaseplateTests", dependencies: ["Baseplate", "CBaseplateIO"]),
+    ],
+    cLanguageStandard: .c11
+)

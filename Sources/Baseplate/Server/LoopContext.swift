@@ -1,0 +1,113 @@
+import CBaseplateIO
+import Logging
+
+/// The Swift side of one event loop: its executor, reply scratch buffers, and the per-frame
+/// entry point the C core calls. Everything here runs on the loop's thread.
+final class LoopContext: @unchecked Sendable {
+    // @unchecked: mutable state (the scratch buffers) is touched only on the loop thread.
+    let loop: OpaquePointer
+    let executor: LoopExecutor
+    let processor: any ThriftProcessor
+    let logger: Logger
+    private var scratch: [UInt8] = []
+
+    init(loop: OpaquePointer, processor: any ThriftProcessor, logger: Logger) {
+        self.loop = loop
+        self.executor = LoopExecutor(loop: loop)
+        self.processor = processor
+        self.logger = logger
+        scratch.reserveCapacity(4096)
+    }
+
+    /// Encodes one message with the writer for the request's protocol into the loop's reusable
+    /// buffer and passes the bytes to `send` (which copies them into the connection).
+    func encode(
+        compact: Bool,
+        binaryBody: (inout BinaryWriter) -> Void,
+        compactBody: (inout CompactWriter) -> Void,
+        send: (UnsafeBufferPointer<UInt8>) -> Void
+    ) {
+        var bytes: [UInt8] = []
+        swap(&bytes, &scratch)
+        if compact {
+            var w = CompactWriter(bytes: bytes)
+            compactBody(&w)
+            bytes = w.bytes
+        } else {
+            var w = BinaryWriter(bytes: bytes)
+            binaryBody(&w)
+            bytes = w.bytes
+        }
+        bytes.withUnsafeBufferPointer(send)
+        bytes.removeAll(keepingCapacity: true)
+        swap(&bytes, &scratch)
+    }
+
+    /// One frame from the C core. Decodes the message header and the arguments now (the bytes
+    /// are borrowed), then starts the handler as a task on this loop.
+    func handle(connection: OpaquePointer, frame: UnsafePointer<bpio_frame>) {
+        let f = frame.pointee
+        let bytes = UnsafeRawBufferPointer(start: f.payload, count: f.payload_len)
+        let processor = self.processor
+        if Int(f.protocol) == BPIO_PROTOCOL_COMPACT {
+            var reader = CompactReader(bytes)
+            dispatch(&reader, compact: true, connection: connection, frame: f) {
+                (r: inout CompactReader, name: String) throws(ThriftProtocolError) -> ThriftCall? in
+                try processor.makeCall(name, reader: &r)
+            }
+        } else {
+            var reader = BinaryReader(bytes)
+            dispatch(&reader, compact: false, connection: connection, frame: f) {
+                (r: inout BinaryReader, name: String) throws(ThriftProtocolError) -> ThriftCall? in
+                try processor.makeCall(name, reader: &r)
+            }
+        }
+    }
+
+    private func dispatch<R: ThriftReader>(
+        _ reader: inout R, compact: Bool, connection: OpaquePointer, frame: bpio_frame,
+        makeCall: (inout R, String) throws(ThriftProtocolError) -> ThriftCall?
+    ) {
+        let header: MessageHeader
+        do {
+            header = try reader.readMessageBegin()
+        } catch {
+            logger.warning("Closing connection: undecodable message header", metadata: [
+                "connection": "\(bpio_conn_id(connection))", "error": "\(error)",
+            ])
+            bpio_conn_close(connection)
+            return
+        }
+        let responder = Responder(
+            connection: connection, loop: self, method: header.name,
+            sequenceID: header.sequenceID, compact: compact)
+        guard header.type == .call || header.type == .oneway else {
+            responder.exception(TApplicationException(
+                .invalidMessageType, "Invalid message type \(header.type.rawValue)"))
+            return
+        }
+        let call: ThriftCall?
+        do {
+            call = try makeCall(&reader, header.name)
+        } catch {
+            // The header decoded, so the client can be told: PROTOCOL_ERROR, connection kept.
+            logger.warning("Undecodable arguments", metadata: [
+                "method": "\(header.name)", "error": "\(error)",
+            ])
+            responder.exception(TApplicationException(.protocolError, error.message))
+            return
+        }
+        guard let call else {
+            // baseplate.py's text; no span or metrics for a method that does not exist.
+            responder.exception(TApplicationException(.unknownMethod, "Unknown function \(header.name)"))
+            return
+        }
+        let context = RequestContext(
+            method: header.name,
+            headers: ThriftHeaders(frame.headers, count: Int(frame.header_count)))
+        // Starts on this thread at once; if the handler suspends, it resumes on this loop.
+        Task.immediate(executorPreference: executor) {
+            await call.invoke(context, responder)
+        }
+    }
+}

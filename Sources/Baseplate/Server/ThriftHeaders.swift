@@ -1,0 +1,92 @@
+import CBaseplateIO
+
+/// A request's THeader key/value headers. Names compare case-insensitively (ASCII), as
+/// baseplate.py's `CaseInsensitiveDict` does. Stored as one contiguous copy of the bytes, so a
+/// request with headers costs one allocation however many it has.
+public struct ThriftHeaders: Sendable, Sequence {
+    /// [u32 key length][key][u32 value length][value]... in wire order.
+    private var storage: [UInt8]
+    public private(set) var count: Int
+
+    public init() {
+        storage = []
+        count = 0
+    }
+
+    public init(_ pairs: [(String, [UInt8])]) {
+        self.init()
+        for (k, v) in pairs { append(Array(k.utf8), v) }
+    }
+
+    init(_ headers: UnsafePointer<bpio_header>?, count: Int) {
+        self.init()
+        guard let headers, count > 0 else { return }
+        var total = 0
+        for i in 0..<count { total += 8 + Int(headers[i].key_len) + Int(headers[i].value_len) }
+        storage.reserveCapacity(total)
+        for i in 0..<count {
+            let h = headers[i]
+            append(UnsafeBufferPointer(start: h.key, count: Int(h.key_len)),
+                   UnsafeBufferPointer(start: h.value, count: Int(h.value_len)))
+        }
+    }
+
+    private mutating func append(_ key: some Collection<UInt8>, _ value: some Collection<UInt8>) {
+        withUnsafeBytes(of: UInt32(key.count)) { storage.append(contentsOf: $0) }
+        storage.append(contentsOf: key)
+        withUnsafeBytes(of: UInt32(value.count)) { storage.append(contentsOf: $0) }
+        storage.append(contentsOf: value)
+        count += 1
+    }
+
+    /// The raw value of the first header named `name` (any case).
+    public subscript(name: String) -> [UInt8]? {
+        var found: [UInt8]?
+        var name = name
+        name.withUTF8 { wanted in
+            for (key, value) in entries() where Self.equalsIgnoringCase(key, wanted) {
+                found = Array(value)
+                return
+            }
+        }
+        return found
+    }
+
+    /// The value of `name` as UTF-8 text.
+    public func string(_ name: String) -> String? {
+        self[name].map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    public func makeIterator() -> IndexingIterator<[(name: String, value: [UInt8])]> {
+        entries().map { (String(decoding: $0.0, as: UTF8.self), Array($0.1)) }.makeIterator()
+    }
+
+    private func entries() -> [(ArraySlice<UInt8>, ArraySlice<UInt8>)] {
+        var out: [(ArraySlice<UInt8>, ArraySlice<UInt8>)] = []
+        var i = 0
+        while i < storage.count {
+            let kl = Int(readLength(at: i))
+            let key = storage[(i + 4)..<(i + 4 + kl)]
+            i += 4 + kl
+            let vl = Int(readLength(at: i))
+            let value = storage[(i + 4)..<(i + 4 + vl)]
+            i += 4 + vl
+            out.append((key, value))
+        }
+        return out
+    }
+
+    private func readLength(at i: Int) -> UInt32 {
+        storage.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i, as: UInt32.self) }
+    }
+
+    private static func equalsIgnoringCase(_ a: ArraySlice<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        for (x, y) in zip(a, b) where x != y {
+            let lx = (x >= 65 && x <= 90) ? x | 0x20 : x
+            let ly = (y >= 65 && y <= 90) ? y | 0x20 : y
+            if lx != ly { return false }
+        }
+        return true
+    }
+}

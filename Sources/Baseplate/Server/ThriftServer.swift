@@ -1,0 +1,153 @@
+import CBaseplateIO
+import Logging
+
+/// A Thrift server: the C core's event loops, serving one processor.
+///
+/// Each loop owns its connections for their whole life; every request's handler runs as a task
+/// on the loop that read it (see `LoopExecutor`). The server speaks every Thrift dialect the C
+/// core detects and answers each request in the dialect it came in.
+public final class ThriftServer: @unchecked Sendable {
+    // @unchecked: `server` is used through thread-safe C calls (start/stop/shutdown/join) only.
+
+    /// Where and how to listen.
+    public struct Configuration: Sendable {
+        public enum Listener: Sendable, Equatable {
+            case tcp(host: String, port: Int)
+            case unix(path: String)
+            /// An already-listening socket (Einhorn, systemd socket activation).
+            case fileDescriptor(Int32)
+        }
+
+        public var listener: Listener
+        /// Event loops (threads). nil: one per CPU this process may run on.
+        public var ioThreads: Int?
+        /// Frames larger than this close the connection.
+        public var maxFrameSize: Int = 16 * 1024 * 1024
+        /// Stop reading a connection whose unsent replies exceed this.
+        public var maxPendingOutput: Int = 4 * 1024 * 1024
+        public var backlog: Int = 1024
+
+        public init(listener: Listener, ioThreads: Int? = nil) {
+            self.listener = listener
+            self.ioThreads = ioThreads
+        }
+    }
+
+    public let configuration: Configuration
+    private let server: OpaquePointer
+    private let loops: [LoopContext]
+    private let loopContexts: [Unmanaged<LoopContext>]
+
+    /// Binds the listener(s); nothing is served until `start`.
+    public init(configuration: Configuration, processor: any ThriftProcessor, logger: Logger) throws {
+        self.configuration = configuration
+        ServerLog.install(logger)
+        var config = bpio_server_config()
+        config.listen_fd = -1
+        config.io_threads = UInt32(configuration.ioThreads ?? 0)
+        config.max_frame_size = configuration.maxFrameSize
+        config.max_pending_output = configuration.maxPendingOutput
+        config.backlog = Int32(configuration.backlog)
+        var callbacks = bpio_callbacks()
+        callbacks.on_frame = { _, ctx, conn, frame in
+            Unmanaged<LoopContext>.fromOpaque(ctx!).takeUnretainedValue().handle(connection: conn!, frame: frame!)
+        }
+        callbacks.on_drain = { _, ctx in
+            Unmanaged<LoopContext>.fromOpaque(ctx!).takeUnretainedValue().executor.drain() ? 1 : 0
+        }
+        callbacks.on_log = { level, message in
+            ServerLog.log(level: level, message: message)
+        }
+        var err = [CChar](repeating: 0, count: 256)
+        let made: OpaquePointer? = switch configuration.listener {
+        case .tcp(let host, let port):
+            host.withCString { h in
+                config.host = h
+                config.port = Int32(port)
+                return bpio_server_new(&config, &callbacks, &err, err.count)
+            }
+        case .unix(let path):
+            path.withCString { p in
+                config.unix_path = p
+                return bpio_server_new(&config, &callbacks, &err, err.count)
+            }
+        case .fileDescriptor(let fd):
+            { () -> OpaquePointer? in
+                config.listen_fd = fd
+                return bpio_server_new(&config, &callbacks, &err, err.count)
+            }()
+        }
+        guard let made else {
+            throw ServerError(message: String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        server = made
+        var contexts: [LoopContext] = []
+        for i in 0..<bpio_server_loop_count(made) {
+            let loop = bpio_server_loop(made, i)!
+            contexts.append(LoopContext(loop: loop, processor: processor, logger: logger))
+        }
+        loops = contexts
+        loopContexts = contexts.map { Unmanaged.passRetained($0) }
+        for (i, ctx) in loopContexts.enumerated() {
+            bpio_loop_set_ctx(bpio_server_loop(made, UInt32(i)), ctx.toOpaque())
+        }
+    }
+
+    deinit {
+        bpio_server_free(server)
+        for ctx in loopContexts { ctx.release() }
+    }
+
+    /// The TCP port bound (the real one when configured with port 0).
+    public var port: Int { Int(bpio_server_port(server)) }
+    /// How many event loops serve.
+    public var loopCount: Int { loops.count }
+
+    /// Starts the loop threads.
+    public func start() throws {
+        var err = [CChar](repeating: 0, count: 256)
+        if bpio_server_start(server, &err, err.count) != 0 {
+            throw ServerError(message: String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+    }
+
+    /// Closes the listeners; open connections keep being served.
+    public func stopAccepting() {
+        bpio_server_stop_accepting(server)
+    }
+
+    /// Finishes every request already read, closes connections, and stops the loops, waiting at
+    /// most `timeout` for busy connections. Blocks until the loops have exited.
+    public func shutdown(timeout: Duration) {
+        let ms = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        bpio_server_shutdown(server, UInt32(clamping: ms))
+        bpio_server_join(server)
+    }
+}
+
+/// A server that could not be set up (bind failure, bad listener).
+public struct ServerError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// The C core's log lines go to the server's logger.
+enum ServerLog {
+    nonisolated(unsafe) private static var logger = Logger(label: "baseplate.server")
+
+    static func install(_ logger: Logger) {
+        // Set before any loop thread starts; read-only afterwards.
+        Self.logger = logger
+    }
+
+    static func log(level: Int32, message: UnsafePointer<CChar>?) {
+        guard let message else { return }
+        let text = String(cString: message)
+        switch level {
+        case Int32(BPIO_LOG_DEBUG): logger.debug("\(text)")
+        case Int32(BPIO_LOG_INFO): logger.info("\(text)")
+        case Int32(BPIO_LOG_WARNING): logger.warning("\(text)")
+        default: logger.error("\(text)")
+        }
+    }
+}

@@ -1,0 +1,121 @@
+/// Reads the binary protocol (big-endian, strict or old message headers) from borrowed bytes.
+/// The bytes must outlive the reader; the server hands it a frame that is valid for one call.
+public struct BinaryReader: ThriftReader {
+    @usableFromInline let base: UnsafeRawPointer?
+    @usableFromInline let end: Int
+    @usableFromInline var position: Int
+
+    public init(_ bytes: UnsafeRawBufferPointer) {
+        base = bytes.baseAddress
+        end = bytes.count
+        position = 0
+    }
+
+    public var remaining: Int { end - position }
+
+    @inlinable
+    mutating func take(_ n: Int) throws(ThriftProtocolError) -> UnsafeRawPointer {
+        guard n <= end - position, let base else { throw ThriftProtocolError.truncated }
+        let p = base + position
+        position += n
+        return p
+    }
+
+    @inlinable
+    mutating func be<T: FixedWidthInteger>(_: T.Type) throws(ThriftProtocolError) -> T {
+        let p = try take(MemoryLayout<T>.size)
+        return T(bigEndian: p.loadUnaligned(as: T.self))
+    }
+
+    mutating func type() throws(ThriftProtocolError) -> TType {
+        let raw = try be(UInt8.self)
+        guard let t = TType(rawValue: raw) else {
+            throw ThriftProtocolError(.invalidData, "unknown type id \(raw)")
+        }
+        return t
+    }
+
+    mutating func size() throws(ThriftProtocolError) -> Int {
+        let n = try be(Int32.self)
+        guard n >= 0 else { throw ThriftProtocolError(.negativeSize, "negative size \(n)") }
+        return Int(n)
+    }
+
+    public mutating func readMessageBegin() throws(ThriftProtocolError) -> MessageHeader {
+        let first = try be(Int32.self)
+        if first < 0 {
+            let version = UInt32(bitPattern: first) & 0xffff_0000
+            guard version == 0x8001_0000 else {
+                throw ThriftProtocolError(.badVersion, "bad binary protocol version")
+            }
+            guard let type = MessageType(rawValue: UInt8(truncatingIfNeeded: first)) else {
+                throw ThriftProtocolError(.invalidData, "unknown message type")
+            }
+            let name = try readString()
+            return MessageHeader(name: name, type: type, sequenceID: try be(Int32.self))
+        }
+        // The old, non-strict header: name first, then an i8 type.
+        position -= 4
+        let name = try readString()
+        guard let type = MessageType(rawValue: try be(UInt8.self)) else {
+            throw ThriftProtocolError(.invalidData, "unknown message type")
+        }
+        return MessageHeader(name: name, type: type, sequenceID: try be(Int32.self))
+    }
+
+    public mutating func readStructBegin() throws(ThriftProtocolError) {}
+    public mutating func readStructEnd() throws(ThriftProtocolError) {}
+
+    public mutating func readFieldBegin() throws(ThriftProtocolError) -> FieldHeader {
+        let t = try type()
+        if t == .stop { return FieldHeader(type: .stop, id: 0) }
+        return FieldHeader(type: t, id: try be(Int16.self))
+    }
+
+    public mutating func readFieldEnd() throws(ThriftProtocolError) {}
+
+    public mutating func readListBegin() throws(ThriftProtocolError) -> ListHeader {
+        let t = try type()
+        let header = ListHeader(elementType: t, count: try size())
+        try checkCount(header.count, minimumSize: 1)
+        return header
+    }
+
+    public mutating func readSetBegin() throws(ThriftProtocolError) -> ListHeader {
+        try readListBegin()
+    }
+
+    public mutating func readMapBegin() throws(ThriftProtocolError) -> MapHeader {
+        let k = try type()
+        let v = try type()
+        let header = MapHeader(keyType: k, valueType: v, count: try size())
+        try checkCount(header.count, minimumSize: 2)
+        return header
+    }
+
+    public mutating func readBool() throws(ThriftProtocolError) -> Bool { try be(UInt8.self) != 0 }
+    public mutating func readByte() throws(ThriftProtocolError) -> Int8 { try be(Int8.self) }
+    public mutating func readI16() throws(ThriftProtocolError) -> Int16 { try be(Int16.self) }
+    public mutating func readI32() throws(ThriftProtocolError) -> Int32 { try be(Int32.self) }
+    public mutating func readI64() throws(ThriftProtocolError) -> Int64 { try be(Int64.self) }
+
+    public mutating func readDouble() throws(ThriftProtocolError) -> Double {
+        Double(bitPattern: try be(UInt64.self))
+    }
+
+    public mutating func readString() throws(ThriftProtocolError) -> String {
+        let n = try size()
+        let p = try take(n)
+        return String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self)
+    }
+
+    public mutating func readBinary() throws(ThriftProtocolError) -> [UInt8] {
+        let n = try size()
+        let p = try take(n)
+        return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+
+    public mutating func readUUID() throws(ThriftProtocolError) -> UUIDBytes {
+        UUIDBytes(high: try be(UInt64.self), low: try be(UInt64.self))
+    }
+}

@@ -1,0 +1,68 @@
+/// Writes the binary protocol (strict message headers, as C++ writes by default).
+public struct BinaryWriter: ThriftWriter {
+    public var bytes: [UInt8]
+
+    public init(bytes: [UInt8] = []) {
+        self.bytes = bytes
+    }
+
+    @inlinable
+    mutating func be<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func writeMessageBegin(_ header: MessageHeader) {
+        be(Int32(bitPattern: 0x8001_0000 | UInt32(header.type.rawValue)))
+        writeString(header.name)
+        be(header.sequenceID)
+    }
+
+    public mutating func writeStructBegin(name: StaticString) {}
+    public mutating func writeStructEnd() {}
+
+    public mutating func writeFieldBegin(name: StaticString, type: TType, id: Int16) {
+        bytes.append(type.rawValue)
+        be(id)
+    }
+
+    public mutating func writeFieldEnd() {}
+    public mutating func writeFieldStop() { bytes.append(TType.stop.rawValue) }
+
+    public mutating func writeListBegin(_ header: ListHeader) {
+        bytes.append(header.elementType.rawValue)
+        be(Int32(truncatingIfNeeded: header.count))
+    }
+
+    public mutating func writeSetBegin(_ header: ListHeader) { writeListBegin(header) }
+
+    public mutating func writeMapBegin(_ header: MapHeader) {
+        bytes.append(header.keyType.rawValue)
+        bytes.append(header.valueType.rawValue)
+        be(Int32(truncatingIfNeeded: header.count))
+    }
+
+    public mutating func writeBool(_ value: Bool) { bytes.append(value ? 1 : 0) }
+    public mutating func writeByte(_ value: Int8) { bytes.append(UInt8(bitPattern: value)) }
+    public mutating func writeI16(_ value: Int16) { be(value) }
+    public mutating func writeI32(_ value: Int32) { be(value) }
+    public mutating func writeI64(_ value: Int64) { be(value) }
+    public mutating func writeDouble(_ value: Double) { be(value.bitPattern) }
+
+    public mutating func writeString(_ value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            be(Int32(truncatingIfNeeded: utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    public mutating func writeBinary(_ value: some Collection<UInt8>) {
+        be(Int32(truncatingIfNeeded: value.count))
+        bytes.append(contentsOf: value)
+    }
+
+    public mutating func writeUUID(_ value: UUIDBytes) {
+        be(value.bytes.0)
+        be(value.bytes.1)
+    }
+}

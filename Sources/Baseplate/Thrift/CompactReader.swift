@@ -1,0 +1,202 @@
+/// Reads the compact protocol from borrowed bytes: zigzag varints, field-id deltas, and bools
+/// folded into field headers.
+public struct CompactReader: ThriftReader {
+    @usableFromInline let base: UnsafeRawPointer?
+    @usableFromInline let end: Int
+    @usableFromInline var position: Int
+    /// The last field id of each open struct; nesting beyond its size is an error.
+    var lastFieldIDs: InlineArray<64, Int16> = .init(repeating: 0)
+    var depth = 0
+    var lastFieldID: Int16 = 0
+    /// A struct field's bool, carried in its header.
+    var pendingBool: Bool?
+
+    public init(_ bytes: UnsafeRawBufferPointer) {
+        base = bytes.baseAddress
+        end = bytes.count
+        position = 0
+    }
+
+    public var remaining: Int { end - position }
+
+    @inlinable
+    mutating func take(_ n: Int) throws(ThriftProtocolError) -> UnsafeRawPointer {
+        guard n <= end - position, let base else { throw ThriftProtocolError.truncated }
+        let p = base + position
+        position += n
+        return p
+    }
+
+    mutating func byte() throws(ThriftProtocolError) -> UInt8 {
+        guard position < end, let base else { throw ThriftProtocolError.truncated }
+        let b = base.load(fromByteOffset: position, as: UInt8.self)
+        position += 1
+        return b
+    }
+
+    mutating func varint(maxBytes: Int) throws(ThriftProtocolError) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        for _ in 0..<maxBytes {
+            let b = try byte()
+            result |= UInt64(b & 0x7f) << shift
+            if b & 0x80 == 0 { return result }
+            shift += 7
+        }
+        throw ThriftProtocolError(.invalidData, "varint too long")
+    }
+
+    mutating func zigzag32() throws(ThriftProtocolError) -> Int32 {
+        let u = UInt32(truncatingIfNeeded: try varint(maxBytes: 5))
+        return Int32(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
+    }
+
+    mutating func zigzag64() throws(ThriftProtocolError) -> Int64 {
+        let u = try varint(maxBytes: 10)
+        return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
+    }
+
+    mutating func size() throws(ThriftProtocolError) -> Int {
+        let n = try varint(maxBytes: 5)
+        guard n <= UInt64(Int32.max) else {
+            throw ThriftProtocolError(.sizeLimit, "size \(n) too large")
+        }
+        return Int(n)
+    }
+
+    /// Maps a compact type nibble to the wire type.
+    func ttype(_ nibble: UInt8) throws(ThriftProtocolError) -> TType {
+        switch nibble {
+        case 0: return .stop
+        case 1, 2: return .bool
+        case 3: return .byte
+        case 4: return .i16
+        case 5: return .i32
+        case 6: return .i64
+        case 7: return .double
+        case 8: return .string
+        case 9: return .list
+        case 10: return .set
+        case 11: return .map
+        case 12: return .struct
+        case 13: return .uuid
+        default: throw ThriftProtocolError(.invalidData, "unknown compact type \(nibble)")
+        }
+    }
+
+    public mutating func readMessageBegin() throws(ThriftProtocolError) -> MessageHeader {
+        guard try byte() == 0x82 else {
+            throw ThriftProtocolError(.badVersion, "bad compact protocol id")
+        }
+        let versionAndType = try byte()
+        guard versionAndType & 0x1f == 1 else {
+            throw ThriftProtocolError(.badVersion, "bad compact protocol version")
+        }
+        guard let type = MessageType(rawValue: versionAndType >> 5) else {
+            throw ThriftProtocolError(.invalidData, "unknown message type")
+        }
+        // C++ writes the sequence id as a plain varint, not zigzag.
+        let seqid = Int32(truncatingIfNeeded: try varint(maxBytes: 5))
+        return MessageHeader(name: try readString(), type: type, sequenceID: seqid)
+    }
+
+    public mutating func readStructBegin() throws(ThriftProtocolError) {
+        guard depth < 64 else {
+            throw ThriftProtocolError(.depthLimit, "structs nested deeper than 64")
+        }
+        lastFieldIDs[depth] = lastFieldID
+        depth += 1
+        lastFieldID = 0
+    }
+
+    public mutating func readStructEnd() throws(ThriftProtocolError) {
+        guard depth > 0 else { throw ThriftProtocolError(.invalidData, "unbalanced struct end") }
+        depth -= 1
+        lastFieldID = lastFieldIDs[depth]
+    }
+
+    public mutating func readFieldBegin() throws(ThriftProtocolError) -> FieldHeader {
+        let b = try byte()
+        let nibble = b & 0x0f
+        if nibble == 0 { return FieldHeader(type: .stop, id: 0) }
+        let delta = Int16(b >> 4)
+        let id: Int16
+        if delta == 0 {
+            id = Int16(truncatingIfNeeded: try zigzag32())
+        } else {
+            id = lastFieldID &+ delta
+        }
+        let type = try ttype(nibble)
+        if type == .bool { pendingBool = nibble == 1 }
+        lastFieldID = id
+        return FieldHeader(type: type, id: id)
+    }
+
+    public mutating func readFieldEnd() throws(ThriftProtocolError) {}
+
+    public mutating func readListBegin() throws(ThriftProtocolError) -> ListHeader {
+        let b = try byte()
+        var count = Int(b >> 4)
+        if count == 15 { count = try size() }
+        let header = ListHeader(elementType: try ttype(b & 0x0f), count: count)
+        try checkCount(count, minimumSize: 1)
+        return header
+    }
+
+    public mutating func readSetBegin() throws(ThriftProtocolError) -> ListHeader {
+        try readListBegin()
+    }
+
+    public mutating func readMapBegin() throws(ThriftProtocolError) -> MapHeader {
+        let count = try size()
+        if count == 0 { return MapHeader(keyType: .stop, valueType: .stop, count: 0) }
+        let types = try byte()
+        let header = MapHeader(keyType: try ttype(types >> 4), valueType: try ttype(types & 0x0f),
+                               count: count)
+        try checkCount(count, minimumSize: 2)
+        return header
+    }
+
+    public mutating func readBool() throws(ThriftProtocolError) -> Bool {
+        if let value = pendingBool {
+            pendingBool = nil
+            return value
+        }
+        return try byte() == 1  // container elements: one byte each, 1 = true
+    }
+
+    public mutating func readByte() throws(ThriftProtocolError) -> Int8 {
+        Int8(bitPattern: try byte())
+    }
+
+    public mutating func readI16() throws(ThriftProtocolError) -> Int16 {
+        Int16(truncatingIfNeeded: try zigzag32())
+    }
+
+    public mutating func readI32() throws(ThriftProtocolError) -> Int32 { try zigzag32() }
+    public mutating func readI64() throws(ThriftProtocolError) -> Int64 { try zigzag64() }
+
+    public mutating func readDouble() throws(ThriftProtocolError) -> Double {
+        // Compact doubles are little-endian, unlike everything else in Thrift.
+        let p = try take(8)
+        return Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)))
+    }
+
+    public mutating func readString() throws(ThriftProtocolError) -> String {
+        let n = try size()
+        let p = try take(n)
+        return String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self)
+    }
+
+    public mutating func readBinary() throws(ThriftProtocolError) -> [UInt8] {
+        let n = try size()
+        let p = try take(n)
+        return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+
+    public mutating func readUUID() throws(ThriftProtocolError) -> UUIDBytes {
+        let p = try take(16)
+        return UUIDBytes(high: UInt64(bigEndian: p.loadUnaligned(as: UInt64.self)),
+                         low: UInt64(bigEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+    }
+}

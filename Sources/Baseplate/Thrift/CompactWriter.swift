@@ -1,0 +1,148 @@
+/// Writes the compact protocol byte-for-byte as Apache C++ does (plain-varint sequence ids,
+/// bools folded into field headers, 1/2 for true/false elsewhere).
+public struct CompactWriter: ThriftWriter {
+    public var bytes: [UInt8]
+    /// The last field id of each open struct: inline for the usual depths, spilling beyond.
+    var lastFieldIDs: InlineArray<16, Int16> = .init(repeating: 0)
+    var deeperFieldIDs: [Int16] = []
+    var depth = 0
+    var lastFieldID: Int16 = 0
+    /// A bool field's header is written with its value, so it waits here.
+    var pendingBoolField: Int16?
+
+    public init(bytes: [UInt8] = []) {
+        self.bytes = bytes
+    }
+
+    @inlinable
+    mutating func varint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    mutating func zigzag(_ value: Int64) {
+        varint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+    }
+
+    static func nibble(_ type: TType) -> UInt8 {
+        switch type {
+        case .stop, .void: 0
+        case .bool: 1
+        case .byte: 3
+        case .i16: 4
+        case .i32: 5
+        case .i64: 6
+        case .double: 7
+        case .string: 8
+        case .list: 9
+        case .set: 10
+        case .map: 11
+        case .struct: 12
+        case .uuid: 13
+        }
+    }
+
+    public mutating func writeMessageBegin(_ header: MessageHeader) {
+        bytes.append(0x82)
+        bytes.append(1 | header.type.rawValue << 5)
+        varint(UInt64(UInt32(bitPattern: header.sequenceID)))
+        writeString(header.name)
+    }
+
+    public mutating func writeStructBegin(name: StaticString) {
+        if depth < lastFieldIDs.count {
+            lastFieldIDs[depth] = lastFieldID
+        } else {
+            deeperFieldIDs.append(lastFieldID)
+        }
+        depth += 1
+        lastFieldID = 0
+    }
+
+    public mutating func writeStructEnd() {
+        guard depth > 0 else { return }
+        depth -= 1
+        lastFieldID = depth < lastFieldIDs.count ? lastFieldIDs[depth] : deeperFieldIDs.removeLast()
+    }
+
+    mutating func fieldHeader(nibble: UInt8, id: Int16) {
+        let delta = Int(id) - Int(lastFieldID)
+        if id > lastFieldID && delta <= 15 {
+            bytes.append(UInt8(delta) << 4 | nibble)
+        } else {
+            bytes.append(nibble)
+            zigzag(Int64(id))
+        }
+        lastFieldID = id
+    }
+
+    public mutating func writeFieldBegin(name: StaticString, type: TType, id: Int16) {
+        if type == .bool {
+            pendingBoolField = id
+        } else {
+            fieldHeader(nibble: Self.nibble(type), id: id)
+        }
+    }
+
+    public mutating func writeFieldEnd() {}
+    public mutating func writeFieldStop() { bytes.append(0) }
+
+    public mutating func writeListBegin(_ header: ListHeader) {
+        let t = Self.nibble(header.elementType)
+        if header.count < 15 {
+            bytes.append(UInt8(header.count) << 4 | t)
+        } else {
+            bytes.append(0xf0 | t)
+            varint(UInt64(header.count))
+        }
+    }
+
+    public mutating func writeSetBegin(_ header: ListHeader) { writeListBegin(header) }
+
+    public mutating func writeMapBegin(_ header: MapHeader) {
+        varint(UInt64(header.count))
+        if header.count > 0 {
+            bytes.append(Self.nibble(header.keyType) << 4 | Self.nibble(header.valueType))
+        }
+    }
+
+    public mutating func writeBool(_ value: Bool) {
+        if let id = pendingBoolField {
+            pendingBoolField = nil
+            fieldHeader(nibble: value ? 1 : 2, id: id)
+        } else {
+            bytes.append(value ? 1 : 2)
+        }
+    }
+
+    public mutating func writeByte(_ value: Int8) { bytes.append(UInt8(bitPattern: value)) }
+    public mutating func writeI16(_ value: Int16) { zigzag(Int64(value)) }
+    public mutating func writeI32(_ value: Int32) { zigzag(Int64(value)) }
+    public mutating func writeI64(_ value: Int64) { zigzag(value) }
+
+    public mutating func writeDouble(_ value: Double) {
+        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func writeString(_ value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            varint(UInt64(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    public mutating func writeBinary(_ value: some Collection<UInt8>) {
+        varint(UInt64(value.count))
+        bytes.append(contentsOf: value)
+    }
+
+    public mutating func writeUUID(_ value: UUIDBytes) {
+        withUnsafeBytes(of: value.bytes.0.bigEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: value.bytes.1.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+}

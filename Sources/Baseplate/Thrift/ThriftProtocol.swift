@@ -1,0 +1,124 @@
+/// A value that reads and writes itself in any Thrift protocol. Generated structs, unions,
+/// exceptions and argument/result wrappers conform; the generic methods specialise per protocol,
+/// so decoding and encoding involve no existentials.
+public protocol ThriftStruct: Sendable {
+    init<R: ThriftReader>(from reader: inout R) throws(ThriftProtocolError)
+    func write<W: ThriftWriter>(to writer: inout W)
+}
+
+/// Reads Thrift values from a borrowed buffer. Implementations: `BinaryReader`, `CompactReader`.
+public protocol ThriftReader {
+    mutating func readMessageBegin() throws(ThriftProtocolError) -> MessageHeader
+    mutating func readStructBegin() throws(ThriftProtocolError)
+    mutating func readStructEnd() throws(ThriftProtocolError)
+    /// The next field's header; `.stop` ends the struct.
+    mutating func readFieldBegin() throws(ThriftProtocolError) -> FieldHeader
+    mutating func readFieldEnd() throws(ThriftProtocolError)
+    mutating func readListBegin() throws(ThriftProtocolError) -> ListHeader
+    mutating func readSetBegin() throws(ThriftProtocolError) -> ListHeader
+    mutating func readMapBegin() throws(ThriftProtocolError) -> MapHeader
+    mutating func readBool() throws(ThriftProtocolError) -> Bool
+    mutating func readByte() throws(ThriftProtocolError) -> Int8
+    mutating func readI16() throws(ThriftProtocolError) -> Int16
+    mutating func readI32() throws(ThriftProtocolError) -> Int32
+    mutating func readI64() throws(ThriftProtocolError) -> Int64
+    mutating func readDouble() throws(ThriftProtocolError) -> Double
+    mutating func readString() throws(ThriftProtocolError) -> String
+    mutating func readBinary() throws(ThriftProtocolError) -> [UInt8]
+    mutating func readUUID() throws(ThriftProtocolError) -> UUIDBytes
+    /// Bytes not yet read.
+    var remaining: Int { get }
+}
+
+/// Writes Thrift values. Implementations: `BinaryWriter`, `CompactWriter`.
+public protocol ThriftWriter {
+    mutating func writeMessageBegin(_ header: MessageHeader)
+    mutating func writeStructBegin(name: StaticString)
+    mutating func writeStructEnd()
+    mutating func writeFieldBegin(name: StaticString, type: TType, id: Int16)
+    mutating func writeFieldEnd()
+    mutating func writeFieldStop()
+    mutating func writeListBegin(_ header: ListHeader)
+    mutating func writeSetBegin(_ header: ListHeader)
+    mutating func writeMapBegin(_ header: MapHeader)
+    mutating func writeBool(_ value: Bool)
+    mutating func writeByte(_ value: Int8)
+    mutating func writeI16(_ value: Int16)
+    mutating func writeI32(_ value: Int32)
+    mutating func writeI64(_ value: Int64)
+    mutating func writeDouble(_ value: Double)
+    mutating func writeString(_ value: String)
+    mutating func writeBinary(_ value: some Collection<UInt8>)
+    mutating func writeUUID(_ value: UUIDBytes)
+}
+
+/// A Thrift `uuid`: 16 bytes, in wire order.
+public struct UUIDBytes: Sendable, Hashable {
+    public var bytes: (UInt64, UInt64)
+    public init(high: UInt64, low: UInt64) { bytes = (high, low) }
+    public static func == (a: UUIDBytes, b: UUIDBytes) -> Bool { a.bytes == b.bytes }
+    public func hash(into h: inout Hasher) {
+        h.combine(bytes.0)
+        h.combine(bytes.1)
+    }
+}
+
+/// Deepest nesting `skip` follows; deeper input is an error, never a stack overflow.
+public let thriftMaxSkipDepth = 64
+
+extension ThriftReader {
+    /// Reads past one value of `type` without keeping it (unknown fields, unknown methods).
+    public mutating func skip(_ type: TType) throws(ThriftProtocolError) {
+        try skip(type, depth: 0)
+    }
+
+    private mutating func skip(_ type: TType, depth: Int) throws(ThriftProtocolError) {
+        guard depth < thriftMaxSkipDepth else {
+            throw ThriftProtocolError(.depthLimit, "nesting deeper than \(thriftMaxSkipDepth)")
+        }
+        switch type {
+        case .bool: _ = try readBool()
+        case .byte: _ = try readByte()
+        case .i16: _ = try readI16()
+        case .i32: _ = try readI32()
+        case .i64: _ = try readI64()
+        case .double: _ = try readDouble()
+        case .string: try skipBinary()
+        case .uuid: _ = try readUUID()
+        case .struct:
+            try readStructBegin()
+            while true {
+                let field = try readFieldBegin()
+                if field.type == .stop { break }
+                try skip(field.type, depth: depth + 1)
+                try readFieldEnd()
+            }
+            try readStructEnd()
+        case .list, .set:
+            let header = type == .list ? try readListBegin() : try readSetBegin()
+            try checkCount(header.count, minimumSize: 1)
+            for _ in 0..<header.count { try skip(header.elementType, depth: depth + 1) }
+        case .map:
+            let header = try readMapBegin()
+            try checkCount(header.count, minimumSize: 2)
+            for _ in 0..<header.count {
+                try skip(header.keyType, depth: depth + 1)
+                try skip(header.valueType, depth: depth + 1)
+            }
+        case .stop, .void:
+            throw ThriftProtocolError(.invalidData, "cannot skip a value of type \(type)")
+        }
+    }
+
+    private mutating func skipBinary() throws(ThriftProtocolError) {
+        _ = try readBinary()
+    }
+
+    /// Rejects a container count that the remaining bytes cannot hold, before looping over it.
+    public func checkCount(_ count: Int, minimumSize: Int) throws(ThriftProtocolError) {
+        guard count >= 0 else { throw ThriftProtocolError(.negativeSize, "negative size \(count)") }
+        guard count <= remaining / max(minimumSize, 1) else {
+            throw ThriftProtocolError(.sizeLimit, "container of \(count) elements beyond the message")
+        }
+    }
+}

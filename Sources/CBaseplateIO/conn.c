@@ -1,0 +1,476 @@
+/* Connections: accept, read, split frames, deliver, frame replies, write.
+ *
+ * A connection delivers one frame at a time: while a request is in flight (`busy`), further
+ * frames stay in its input buffer, so replies leave in request order without any reordering
+ * machinery. Replies are appended to the connection's output buffer and written once per loop
+ * iteration (before the loop sleeps), so a pipelined batch leaves in one write(2). */
+#define _GNU_SOURCE
+#include "internal.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static atomic_uint_fast64_t next_conn_id = 1;
+
+static void read_cb(struct ev_loop *ev, ev_io *w, int revents);
+static void write_cb(struct ev_loop *ev, ev_io *w, int revents);
+
+static size_t max_frame(const bpio_loop *loop) {
+    size_t m = loop->server->config.max_frame_size;
+    return m ? m : 16u * 1024 * 1024;
+}
+
+static size_t max_pending_output(const bpio_loop *loop) {
+    size_t m = loop->server->config.max_pending_output;
+    return m ? m : 4u * 1024 * 1024;
+}
+
+static void mark_dirty(bpio_conn *c) {
+    if (!c->in_dirty) {
+        c->in_dirty = 1;
+        c->next_dirty = c->loop->dirty;
+        c->loop->dirty = c;
+    }
+}
+
+static void mark_ready(bpio_conn *c) {
+    if (!c->in_ready) {
+        c->in_ready = 1;
+        c->next_ready = c->loop->ready;
+        c->loop->ready = c;
+    }
+}
+
+static void bury(bpio_conn *c) {
+    if (!c->in_grave) {
+        c->in_grave = 1;
+        c->next_grave = c->loop->grave;
+        c->loop->grave = c;
+    }
+}
+
+/* Closes the socket now; the struct lives on until no request refers to it. */
+static void conn_close(bpio_conn *c) {
+    if (c->closed) {
+        return;
+    }
+    bpio_loop *loop = c->loop;
+    ev_io_stop(loop->ev, &c->read_w);
+    ev_io_stop(loop->ev, &c->write_w);
+    close(c->fd);
+    c->fd = -1;
+    c->closed = 1;
+    c->reading = 0;
+    if (c->prev) {
+        c->prev->next = c->next;
+    } else {
+        loop->conns = c->next;
+    }
+    if (c->next) {
+        c->next->prev = c->prev;
+    }
+    loop->conn_count--;
+    if (!c->busy) {
+        bury(c);
+    }
+}
+
+/* Reading pauses while a busy connection has a read-ahead queued, or while its output is
+ * backed up (the client is not reading its replies), so neither buffer grows without bound. */
+static void update_reading(bpio_conn *c) {
+    if (c->closed) {
+        return;
+    }
+    int want = !c->close_after_flush && !c->loop->shutting_down &&
+               !(c->busy && c->in.len >= BPIO_READ_AHEAD) &&
+               c->out.len - c->out_sent < max_pending_output(c->loop);
+    if (want && !c->reading) {
+        ev_io_start(c->loop->ev, &c->read_w);
+    } else if (!want && c->reading) {
+        ev_io_stop(c->loop->ev, &c->read_w);
+    }
+    c->reading = (uint8_t)want;
+}
+
+static uint32_t be32(const uint8_t *p) {
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void protocol_error(bpio_conn *c, const char *what) {
+    bpio_log(c->loop->server, BPIO_LOG_WARNING, "connection %llu: %s; closing",
+             (unsigned long long)c->id, what);
+    c->close_after_flush = 1;
+    if (c->out.len == c->out_sent) {
+        conn_close(c);
+    } else {
+        mark_dirty(c);
+    }
+}
+
+/* Delivers complete frames from data[0..len) while the connection is free; returns the bytes
+ * consumed. Stops at a partial frame, a busy connection, or an error (which closes). */
+static size_t deliver(bpio_conn *c, const uint8_t *data, size_t len) {
+    bpio_loop *loop = c->loop;
+    size_t off = 0;
+    while (!c->busy && !c->closed && !c->close_after_flush && off < len) {
+        const uint8_t *p = data + off;
+        size_t avail = len - off;
+        bpio_dialect dialect;
+        bpio_status st = bpio_detect_dialect(p, avail, &dialect);
+        if (st == BPIO_NEED_MORE) {
+            break;
+        }
+        if (st == BPIO_ERROR) {
+            protocol_error(c, "could not detect the client's Thrift transport type");
+            break;
+        }
+        bpio_frame frame = {.dialect = (uint8_t)dialect};
+        size_t frame_len;
+        if (dialect == BPIO_DIALECT_UNFRAMED_BINARY || dialect == BPIO_DIALECT_UNFRAMED_COMPACT) {
+            if (avail < c->unframed_retry_at) {
+                break;
+            }
+            frame.protocol = dialect == BPIO_DIALECT_UNFRAMED_BINARY ? BPIO_PROTOCOL_BINARY
+                                                                     : BPIO_PROTOCOL_COMPACT;
+            st = bpio_message_length(frame.protocol, p, avail, max_frame(loop), &frame_len);
+            if (st == BPIO_NEED_MORE) {
+                c->unframed_retry_at = avail * 2; /* re-walk after doubling: O(n) overall */
+                break;
+            }
+            if (st == BPIO_ERROR) {
+                protocol_error(c, "malformed unframed message, or larger than max_frame_size");
+                break;
+            }
+            c->unframed_retry_at = 0;
+            frame.payload = p;
+            frame.payload_len = frame_len;
+        } else {
+            size_t body_len = be32(p);
+            if (body_len > max_frame(loop)) {
+                bpio_log(loop->server, BPIO_LOG_WARNING,
+                         "connection %llu: frame of %zu bytes exceeds max_frame_size %zu; closing",
+                         (unsigned long long)c->id, body_len, max_frame(loop));
+                c->close_after_flush = 1;
+                conn_close(c);
+                break;
+            }
+            if (avail - 4 < body_len) {
+                break;
+            }
+            frame_len = 4 + body_len;
+            if (dialect == BPIO_DIALECT_HEADER) {
+                const char *why = NULL;
+                if (bpio_theader_parse(p + 4, body_len, loop->headers, &frame, &why) != BPIO_OK) {
+                    protocol_error(c, why);
+                    break;
+                }
+                if (frame.zlib) {
+                    loop->inflated.len = 0;
+                    if (bpio_zlib_inflate(frame.payload, frame.payload_len, max_frame(loop),
+                                          &loop->inflated) != 0) {
+                        protocol_error(c, "corrupt or oversized zlib payload");
+                        break;
+                    }
+                    frame.payload = loop->inflated.data;
+                    frame.payload_len = loop->inflated.len;
+                }
+            } else {
+                frame.protocol = dialect == BPIO_DIALECT_FRAMED_BINARY ? BPIO_PROTOCOL_BINARY
+                                                                       : BPIO_PROTOCOL_COMPACT;
+                frame.payload = p + 4;
+                frame.payload_len = body_len;
+            }
+        }
+        off += frame_len;
+        c->busy = 1;
+        c->req_dialect = frame.dialect;
+        c->req_protocol = frame.protocol;
+        c->req_zlib = frame.zlib;
+        c->req_flags = frame.flags;
+        c->req_seqid = frame.seqid;
+        loop->server->callbacks.on_frame(loop, loop->ctx, c, &frame);
+    }
+    return off;
+}
+
+/* Delivers what the connection's own buffer holds (after its request finished). */
+static void deliver_buffered(bpio_conn *c) {
+    if (c->closed || c->busy || c->in.len == 0) {
+        return;
+    }
+    size_t used = deliver(c, c->in.data, c->in.len);
+    bpio_buf_consume(&c->in, used);
+    if (c->in.len == 0) {
+        bpio_buf_free(&c->in); /* idle connections hold no input buffer */
+    }
+}
+
+static void read_cb(struct ev_loop *ev, ev_io *w, int revents) {
+    (void)ev;
+    (void)revents;
+    bpio_conn *c = w->data;
+    bpio_loop *loop = c->loop;
+    /* Nothing buffered: read into the loop's scratch and deliver in place; only a leftover
+     * (a partial frame, or frames behind a busy request) is copied to the connection. */
+    int direct = c->in.len == 0;
+    bpio_buf *b = direct ? &loop->scratch : &c->in;
+    if (direct) {
+        b->len = 0;
+    } else if (bpio_buf_reserve(b, BPIO_READ_CHUNK) != 0) {
+        protocol_error(c, "out of memory for input");
+        return;
+    }
+    size_t room = direct ? b->cap : b->cap - b->len;
+    if (room > BPIO_READ_CHUNK && !direct) {
+        room = BPIO_READ_CHUNK;
+    }
+    ssize_t n = read(c->fd, b->data + b->len, room);
+    if (n == 0) {
+        conn_close(c);
+        return;
+    }
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            bpio_log(loop->server, BPIO_LOG_DEBUG, "connection %llu: read: %s",
+                     (unsigned long long)c->id, strerror(errno));
+            conn_close(c);
+        }
+        return;
+    }
+    b->len += (size_t)n;
+    size_t used = deliver(c, b->data, b->len);
+    if (direct) {
+        if (!c->closed && used < b->len &&
+            bpio_buf_append(&c->in, b->data + used, b->len - used) != 0) {
+            protocol_error(c, "out of memory for input");
+        }
+        b->len = 0;
+    } else {
+        bpio_buf_consume(b, used);
+        if (b->len == 0) {
+            bpio_buf_free(b);
+        }
+    }
+    update_reading(c);
+}
+
+void bpio_conn_accept_cb(struct ev_loop *ev, ev_io *w, int revents) {
+    (void)revents;
+    bpio_loop *loop = w->data;
+    for (int i = 0; i < BPIO_ACCEPT_BATCH; i++) {
+        int fd = accept4(loop->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                /* Out of descriptors: pause accepting briefly instead of spinning. */
+                bpio_log(loop->server, BPIO_LOG_ERROR, "accept: %s; pausing accepts for 100 ms",
+                         strerror(errno));
+                ev_io_stop(ev, &loop->accept_w);
+                ev_timer_set(&loop->accept_retry_w, 0.1, 0.);
+                ev_timer_start(ev, &loop->accept_retry_w);
+            }
+            return; /* EAGAIN: another loop took it, or the queue is empty */
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* fails harmlessly on UNIX */
+        bpio_conn *c = calloc(1, sizeof *c);
+        if (c == NULL) {
+            close(fd);
+            continue;
+        }
+        c->loop = loop;
+        c->fd = fd;
+        c->id = atomic_fetch_add(&next_conn_id, 1);
+        ev_io_init(&c->read_w, read_cb, fd, EV_READ);
+        ev_io_init(&c->write_w, write_cb, fd, EV_WRITE);
+        c->read_w.data = c;
+        c->write_w.data = c;
+        c->next = loop->conns;
+        if (loop->conns) {
+            loop->conns->prev = c;
+        }
+        loop->conns = c;
+        loop->conn_count++;
+        update_reading(c);
+    }
+}
+
+/* Writes pending output; called before the loop sleeps and when the socket drains. */
+static void flush(bpio_conn *c) {
+    while (!c->closed && c->out_sent < c->out.len) {
+        ssize_t n = send(c->fd, c->out.data + c->out_sent, c->out.len - c->out_sent,
+                         MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                ev_io_start(c->loop->ev, &c->write_w); /* only after a short write */
+                update_reading(c);
+                return;
+            }
+            conn_close(c);
+            return;
+        }
+        c->out_sent += (size_t)n;
+    }
+    if (c->closed) {
+        return;
+    }
+    ev_io_stop(c->loop->ev, &c->write_w);
+    c->out.len = 0;
+    c->out_sent = 0;
+    if (c->out.cap > BPIO_KEEP_OUTPUT) {
+        bpio_buf_free(&c->out);
+    }
+    if (c->close_after_flush && !c->busy) {
+        conn_close(c);
+        return;
+    }
+    if (c->loop->shutting_down && !c->busy) {
+        conn_close(c); /* shutting down: the last reply is out */
+        return;
+    }
+    update_reading(c);
+}
+
+static void write_cb(struct ev_loop *ev, ev_io *w, int revents) {
+    (void)ev;
+    (void)revents;
+    bpio_conn *c = w->data;
+    flush(c);
+    if (!c->closed) {
+        mark_ready(c); /* reading may have paused on output; buffered frames may wait */
+    }
+}
+
+void bpio_conn_flush_dirty(bpio_loop *loop) {
+    while (loop->dirty) {
+        bpio_conn *c = loop->dirty;
+        loop->dirty = c->next_dirty;
+        c->in_dirty = 0;
+        flush(c);
+    }
+}
+
+void bpio_conn_process_ready(bpio_loop *loop) {
+    while (loop->ready) {
+        bpio_conn *c = loop->ready;
+        loop->ready = c->next_ready;
+        c->in_ready = 0;
+        deliver_buffered(c);
+        update_reading(c);
+    }
+}
+
+void bpio_conn_free_grave(bpio_loop *loop) {
+    while (loop->grave) {
+        bpio_conn *c = loop->grave;
+        loop->grave = c->next_grave;
+        if (c->busy || c->in_dirty || c->in_ready) {
+            c->in_grave = 0; /* still referenced; buried again when released */
+            continue;
+        }
+        bpio_buf_free(&c->in);
+        bpio_buf_free(&c->out);
+        free(c);
+    }
+}
+
+void bpio_conn_close_idle(bpio_loop *loop) {
+    bpio_conn *c = loop->conns;
+    while (c) {
+        bpio_conn *next = c->next;
+        if (!c->busy && c->out.len == c->out_sent) {
+            conn_close(c);
+        } else {
+            update_reading(c);
+        }
+        c = next;
+    }
+}
+
+void bpio_conn_close_all(bpio_loop *loop) {
+    while (loop->conns) {
+        conn_close(loop->conns);
+    }
+}
+
+/* The request is answered: the connection may deliver its next frame. */
+static int finish_request(bpio_conn *c) {
+    c->busy = 0;
+    if (c->closed) {
+        bury(c);
+        return -1;
+    }
+    if (c->in.len > 0) {
+        mark_ready(c);
+    }
+    return 0;
+}
+
+int bpio_conn_reply(bpio_conn *c, const uint8_t *message, size_t len) {
+    if (c->closed) {
+        return finish_request(c);
+    }
+    bpio_loop *loop = c->loop;
+    int rc = 0;
+    switch (c->req_dialect) {
+    case BPIO_DIALECT_HEADER:
+        if (c->req_zlib) {
+            loop->deflated.len = 0;
+            rc = bpio_zlib_deflate(message, len, &loop->deflated);
+            message = loop->deflated.data;
+            len = loop->deflated.len;
+        }
+        if (rc == 0) {
+            rc = bpio_theader_write(&c->out, c->req_flags, c->req_seqid, c->req_protocol,
+                                    c->req_zlib, NULL, 0, message, len);
+        }
+        break;
+    case BPIO_DIALECT_FRAMED_BINARY:
+    case BPIO_DIALECT_FRAMED_COMPACT: {
+        uint8_t prefix[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
+                             (uint8_t)len};
+        rc = bpio_buf_reserve(&c->out, 4 + len);
+        if (rc == 0) {
+            bpio_buf_append(&c->out, prefix, 4);
+            bpio_buf_append(&c->out, message, len);
+        }
+        break;
+    }
+    default:
+        rc = bpio_buf_append(&c->out, message, len);
+        break;
+    }
+    if (rc != 0) {
+        bpio_log(loop->server, BPIO_LOG_ERROR, "connection %llu: cannot queue a %zu-byte reply",
+                 (unsigned long long)c->id, len);
+        c->close_after_flush = 1;
+    }
+    mark_dirty(c);
+    return finish_request(c);
+}
+
+void bpio_conn_done(bpio_conn *c) {
+    if (!c->closed && (c->loop->shutting_down || c->close_after_flush)) {
+        mark_dirty(c); /* lets flush() close it */
+    }
+    finish_request(c);
+}
+
+void bpio_conn_close(bpio_conn *c) {
+    c->close_after_flush = 1;
+    if (!c->closed) {
+        mark_dirty(c);
+    }
+    finish_request(c);
+}
+
+uint64_t bpio_conn_id(const bpio_conn *c) {
+    return c->id;
+}

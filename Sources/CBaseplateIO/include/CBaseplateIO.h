@@ -1,0 +1,11 @@
+#ifndef CBASEPLATEIO_H
+#define CBASEPLATEIO_H
+
+/* The C core of Baseplate for Swift: event loops, connections, Thrift framing.
+ * Every exported symbol carries the bpio_ prefix. */
+
+#include "bpio_buf.h"
+#include "bpio_frame.h"
+#include "bpio_server.h"
+
+#endif

@@ -1,0 +1,99 @@
+#ifndef BPIO_INTERNAL_H
+#define BPIO_INTERNAL_H
+
+/* Structures shared by the server's C files; not part of the public header. */
+
+#include <ev.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "bpio_server.h"
+
+#define BPIO_READ_CHUNK (64 * 1024)    /* one read(2) at most; the loop's scratch size */
+#define BPIO_READ_AHEAD (64 * 1024)    /* input buffered behind a busy request before pausing */
+#define BPIO_KEEP_OUTPUT (16 * 1024)   /* output buffers above this are freed once flushed */
+#define BPIO_ACCEPT_BATCH 64           /* accept(2) calls per readiness event */
+
+struct bpio_conn {
+    bpio_loop *loop;
+    int fd;
+    uint64_t id;
+    ev_io read_w;
+    ev_io write_w;
+    bpio_buf in;       /* bytes read but not yet delivered: a partial frame, or frames queued
+                          behind the request in flight; empty (unallocated) most of the time */
+    bpio_buf out;      /* replies not yet written */
+    size_t out_sent;   /* bytes of `out` already written */
+    size_t unframed_retry_at; /* unframed dialects: walk again only once this much is buffered */
+    /* The request in flight, remembered so the reply is framed as it came. */
+    int32_t req_seqid;
+    uint16_t req_flags;
+    uint8_t req_dialect;
+    uint8_t req_protocol;
+    uint8_t req_zlib;
+    uint8_t busy;            /* a frame was delivered and is not answered yet */
+    uint8_t closed;          /* fd closed; the struct waits for the graveyard */
+    uint8_t close_after_flush;
+    uint8_t reading;         /* read watcher started */
+    uint8_t in_ready, in_dirty, in_grave;
+    bpio_conn *next_ready;   /* finished a request; may have frames waiting in `in` */
+    bpio_conn *next_dirty;   /* has output to write before the loop sleeps */
+    bpio_conn *next_grave;   /* closed; freed at the end of the loop iteration */
+    bpio_conn *prev, *next;  /* every open connection of the loop */
+};
+
+struct bpio_loop {
+    bpio_server *server;
+    unsigned index;
+    struct ev_loop *ev;
+    pthread_t thread;
+    int thread_started;
+    void *ctx;
+    int listen_fd;           /* this loop's listener (or the shared one); -1 when closed */
+    ev_io accept_w;
+    ev_timer accept_retry_w; /* re-arms accepting after EMFILE */
+    ev_prepare prepare_w;
+    ev_idle idle_w;
+    ev_async async_w;
+    ev_timer shutdown_w;
+    int accepting;
+    int shutting_down;
+    unsigned conn_count;
+    bpio_conn *conns;
+    bpio_conn *ready;
+    bpio_conn *dirty;
+    bpio_conn *grave;
+    bpio_buf scratch;        /* read buffer for connections with nothing buffered */
+    bpio_buf inflated;       /* zlib request payloads */
+    bpio_buf deflated;       /* zlib reply payloads */
+    bpio_header headers[BPIO_MAX_HEADERS];
+};
+
+struct bpio_server {
+    bpio_server_config config;
+    bpio_callbacks callbacks;
+    unsigned loop_count;
+    bpio_loop *loops;
+    int port;
+    int shared_fd;           /* one listener watched by every loop (UNIX, inherited), or -1 */
+    int owns_shared_fd;
+    atomic_int stop_accepting;
+    atomic_int shutdown;
+    atomic_uint shutdown_timeout_ms;
+    atomic_uint shared_watchers; /* loops still watching shared_fd */
+};
+
+void bpio_log(const bpio_server *server, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* listen.c */
+int bpio_listen_open(bpio_server *server, char *err, size_t err_len);
+/* conn.c */
+void bpio_conn_accept_cb(struct ev_loop *ev, ev_io *w, int revents);
+void bpio_conn_process_ready(bpio_loop *loop);
+void bpio_conn_flush_dirty(bpio_loop *loop);
+void bpio_conn_free_grave(bpio_loop *loop);
+void bpio_conn_close_idle(bpio_loop *loop);
+void bpio_conn_close_all(bpio_loop *loop);
+
+#endif
