@@ -41,8 +41,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "CBaseplateIOTests", dependencies: ["CBaseplateIO"]),
-        .testTarget(name: "BaseplateTests", dependencies: ["Baseplate", "CBaseplateIO"]),
+        // Locating and running the C++ peers (Tests/Peers), shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CBaseplateIOTests", dependencies: ["CBaseplateIO", "TestSupport"]),
+        .testTarget(name: "BaseplateTests", dependencies: ["Baseplate", "CBaseplateIO", "TestSupport"]),
     ],
     cLanguageStandard: .c11
 )

@@ -1,5 +1,6 @@
 import Baseplate
 import Testing
+import TestSupport
 
 /// Our binary and compact encodings against the bytes Debian's libthrift 0.17 C++ writes for
 /// the same calls (Tests/Peers/golden.cpp, run during the test), in both directions: our writer

@@ -1,18 +1,17 @@
 import Foundation
-import Testing
 
 /// The C++ peers built by `make peers` (Tests/Peers) against Debian's libthrift.
-enum Peers {
-    static var directory: String {
+public enum Peers {
+    public static var directory: String {
         if let dir = ProcessInfo.processInfo.environment["BPIO_PEERS"] { return dir }
         // `swift test` run by hand from the repository root.
         return FileManager.default.currentDirectoryPath + "/.build/peers"
     }
 
-    static func path(_ name: String) -> String { directory + "/" + name }
+    public static func path(_ name: String) -> String { directory + "/" + name }
 
     /// Runs a peer and returns its standard output; fails the test if it cannot run.
-    static func run(_ name: String, _ arguments: [String] = []) throws -> (output: String, status: Int32) {
+    public static func run(_ name: String, _ arguments: [String] = []) throws -> (output: String, status: Int32) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path(name))
         process.arguments = arguments
@@ -25,9 +24,9 @@ enum Peers {
     }
 
     /// `golden`'s cases: name → bytes.
-    static func golden() throws -> [String: [UInt8]] {
+    public static func golden() throws -> [String: [UInt8]] {
         let (output, status) = try run("golden")
-        #expect(status == 0)
+        guard status == 0 else { throw PeerError(message: "golden exited \(status)") }
         var cases: [String: [UInt8]] = [:]
         for line in output.split(separator: "\n") where !line.hasPrefix("#") {
             let parts = line.split(separator: " ")
@@ -38,7 +37,7 @@ enum Peers {
     }
 }
 
-func hexBytes(_ hex: String) -> [UInt8] {
+public func hexBytes(_ hex: String) -> [UInt8] {
     var out: [UInt8] = []
     var it = hex.utf8.makeIterator()
     func nibble(_ c: UInt8) -> UInt8 { c <= 57 ? c - 48 : (c | 0x20) - 87 }
@@ -46,6 +45,11 @@ func hexBytes(_ hex: String) -> [UInt8] {
     return out
 }
 
-func hex(_ bytes: some Sequence<UInt8>) -> String {
+public func hex(_ bytes: some Sequence<UInt8>) -> String {
     bytes.map { String(format: "%02x", $0) }.joined()
+}
+
+public struct PeerError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
