@@ -1,0 +1,139 @@
+import Baseplate
+import Glibc
+import Logging
+import Testing
+
+/// The server in-process on a loopback port, driven by a raw client.
+@Suite(.serialized) struct ServerTests {
+    static func withServer(ioThreads: Int = 2, maxFrameSize: Int = 1 << 20,
+                           _ body: (ThriftServer) throws -> Void) throws {
+        var config = ThriftServer.Configuration(listener: .tcp(host: "127.0.0.1", port: 0), ioThreads: ioThreads)
+        config.maxFrameSize = maxFrameSize
+        let server = try ThriftServer(configuration: config, processor: TestProcessor(),
+                                      logger: Logger(label: "test"))
+        try server.start()
+        defer { server.shutdown(timeout: .seconds(2)) }
+        try body(server)
+    }
+
+    @Test func echoAndHeaders() throws {
+        try Self.withServer { server in
+            let c = try TestClient(port: server.port)
+            let r = try c.call("echo", "hello")
+            #expect(r.value == "hello")
+            #expect(r.header == MessageHeader(name: "echo", type: .reply, sequenceID: 1))
+            let h = try c.call("headers", "user-agent", headers: [("User-Agent", "svc"), ("Trace", "1")])
+            #expect(h.value == "svc")
+            #expect(try c.call("headers", "missing").value == "<none>")
+        }
+    }
+
+    @Test func unknownMethodKeepsTheConnection() throws {
+        try Self.withServer { server in
+            let c = try TestClient(port: server.port)
+            let r = try c.call("nope", "x")
+            #expect(r.header.type == .exception)
+            #expect(r.exception == TApplicationException(.unknownMethod, "Unknown function nope"))
+            #expect(try c.call("echo", "still open").value == "still open")
+        }
+    }
+
+    @Test func undeclaredErrorIsInternalError() throws {
+        try Self.withServer { server in
+            let c = try TestClient(port: server.port)
+            let r = try c.call("boom", "")
+            #expect(r.exception == TApplicationException(.internalError, "Internal error"))
+            #expect(try c.call("echo", "after").value == "after")
+        }
+    }
+
+    @Test func undecodableArgumentsGetProtocolError() throws {
+        try Self.withServer { server in
+            let c = try TestClient(port: server.port)
+            var w = CompactWriter()
+            w.writeMessageBegin(MessageHeader(name: "echo", type: .call, sequenceID: 9))
+            w.bytes += [0x18, 0x7f]  // field 1 string claiming 127 bytes, none present
+            try c.send(theaderFrame(payload: w.bytes, seqid: 9, headers: []))
+            let r = try c.readReply()
+            #expect(r.header.sequenceID == 9)
+            #expect(r.exception?.code == .protocolError)
+            #expect(try c.call("echo", "ok").value == "ok")
+        }
+    }
+
+    @Test func pipelinedRepliesComeInOrder() throws {
+        try Self.withServer { server in
+            let c = try TestClient(port: server.port)
+            // Slow handlers suspend and resume from the timer's thread; order must hold anyway.
+            var batch: [UInt8] = []
+            let calls = [("slow", "30"), ("echo", "a"), ("slow", "5"), ("boom", ""), ("echo", "b"), ("nope", "")]
+            for (m, v) in calls { batch += c.frame(m, StringArg(value: v)) }
+            try c.send(batch)
+            for (i, (m, v)) in calls.enumerated() {
+                let r = try c.readReply()
+                #expect(r.header.sequenceID == Int32(i + 1))
+                #expect(r.header.name == m)
+                if m == "slow" || m == "echo" { #expect(r.value == v) }
+            }
+        }
+    }
+
+    @Test func onewayGetsNoReply() throws {
+        try Self.withServer { server in
+            let c = try TestClient(port: server.port)
+            try c.send(c.frame("ping", StringArg(value: ""), type: .oneway))
+            let r = try c.call("echo", "after ping")
+            #expect(r.header.sequenceID == 2)
+            #expect(r.value == "after ping")
+        }
+    }
+
+    @Test func requestArrivingOneByteAtATime() throws {
+        try Self.withServer { server in
+            let c = try TestClient(port: server.port)
+            for b in c.frame("echo", StringArg(value: "slowly")) {
+                try c.send([b])
+                usleep(200)
+            }
+            #expect(try c.readReply().value == "slowly")
+        }
+    }
+
+    @Test func hundredsOfConnections() throws {
+        try Self.withServer { server in
+            let clients = try (0..<300).map { _ in try TestClient(port: server.port) }
+            for (i, c) in clients.enumerated() { try c.send(c.frame("echo", StringArg(value: "\(i)"))) }
+            for (i, c) in clients.enumerated() { #expect(try c.readReply().value == "\(i)") }
+        }
+    }
+
+    @Test func oversizedFrameClosesOnlyThatConnection() throws {
+        try Self.withServer(maxFrameSize: 4096) { server in
+            let good = try TestClient(port: server.port)
+            let bad = try TestClient(port: server.port)
+            try bad.send([0x00, 0x01, 0x00, 0x00, 0x0f, 0xff, 0, 0])  // 65536-byte frame > 4096
+            #expect(bad.isClosedByPeer())
+            let garbage = try TestClient(port: server.port)
+            try garbage.send(Array("GET / HTTP/1.1\r\n\r\n".utf8))
+            #expect(garbage.isClosedByPeer())
+            #expect(try good.call("echo", "unaffected").value == "unaffected")
+        }
+    }
+
+    @Test func shutdownAnswersRequestsInFlight() throws {
+        var config = ThriftServer.Configuration(listener: .tcp(host: "127.0.0.1", port: 0), ioThreads: 1)
+        config.maxFrameSize = 1 << 20
+        let server = try ThriftServer(configuration: config, processor: TestProcessor(), logger: Logger(label: "test"))
+        try server.start()
+        let busy = try TestClient(port: server.port)
+        let idle = try TestClient(port: server.port)
+        #expect(try idle.call("echo", "x").value == "x")
+        try busy.send(busy.frame("slow", StringArg(value: "200")))
+        usleep(50_000)
+        server.stopAccepting()
+        server.shutdown(timeout: .seconds(5))
+        #expect(try busy.readReply().value == "200")
+        #expect(busy.isClosedByPeer())
+        #expect(idle.isClosedByPeer())
+    }
+}

@@ -1,0 +1,85 @@
+import Baseplate
+
+/// A service for exercising the server: echo, a throwing handler, a handler that suspends (and
+/// resumes from another thread), a oneway call.
+struct TestProcessor: ThriftProcessor {
+    struct Boom: Error {}
+
+    func makeCall(_ method: String, reader: inout BinaryReader) throws(ThriftProtocolError) -> ThriftCall? {
+        try call(method, &reader)
+    }
+
+    func makeCall(_ method: String, reader: inout CompactReader) throws(ThriftProtocolError) -> ThriftCall? {
+        try call(method, &reader)
+    }
+
+    private func call<R: ThriftReader>(_ method: String, _ reader: inout R) throws(ThriftProtocolError) -> ThriftCall? {
+        switch method {
+        case "echo":
+            let args = try StringArg(from: &reader)
+            return ThriftCall { _, responder in responder.reply(StringArg(id: 0, value: args.value)) }
+        case "headers":
+            // Replies with the value of the header named in the argument (case-insensitive).
+            let args = try StringArg(from: &reader)
+            return ThriftCall { context, responder in
+                responder.reply(StringArg(id: 0, value: context.headers.string(args.value) ?? "<none>"))
+            }
+        case "boom":
+            _ = try StringArg(from: &reader)
+            return ThriftCall { _, responder in
+                do {
+                    throw Boom()
+                } catch {
+                    responder.fail(error)
+                }
+            }
+        case "slow":
+            let args = try StringArg(from: &reader)
+            return ThriftCall { _, responder in
+                try? await Task.sleep(for: .milliseconds(Int(args.value) ?? 10))
+                responder.reply(StringArg(id: 0, value: args.value))
+            }
+        case "ping":
+            _ = try StringArg(from: &reader)
+            return ThriftCall(oneway: true) { _, responder in responder.done() }
+        default:
+            return nil
+        }
+    }
+}
+
+/// A struct with one string field: arguments (id 1) and results (id 0) of the test methods.
+struct StringArg: ThriftStruct, Equatable {
+    var id: Int16 = 1
+    var value = ""
+
+    init(id: Int16 = 1, value: String) {
+        self.id = id
+        self.value = value
+    }
+
+    init<R: ThriftReader>(from reader: inout R) throws(ThriftProtocolError) {
+        try reader.readStructBegin()
+        while true {
+            let f = try reader.readFieldBegin()
+            if f.type == .stop { break }
+            if f.type == .string {
+                id = f.id
+                value = try reader.readString()
+            } else {
+                try reader.skip(f.type)
+            }
+            try reader.readFieldEnd()
+        }
+        try reader.readStructEnd()
+    }
+
+    func write<W: ThriftWriter>(to writer: inout W) {
+        writer.writeStructBegin(name: "StringArg")
+        writer.writeFieldBegin(name: "value", type: .string, id: id)
+        writer.writeString(value)
+        writer.writeFieldEnd()
+        writer.writeFieldStop()
+        writer.writeStructEnd()
+    }
+}
