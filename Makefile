@@ -6,7 +6,7 @@ VENV := .venv
 PEERS := .build/peers
 APT_PACKAGES := libev-dev libthrift-dev thrift-compiler libboost-dev libevent-dev zlib1g-dev python3-venv g++ make
 
-.PHONY: serve test deps venv peers build build-debug swift-test integration-test perf clean
+.PHONY: serve test deps venv peers build swift-test integration-test c-checks perf clean
 
 # Debian packages, installed only when missing (apt-get needs root: CI and the dev machines are root).
 deps:
@@ -40,7 +40,18 @@ integration-test: build peers venv
 	BASEPLATE_SERVE=$(CURDIR)/.build/release/baseplate-serve BPIO_PEERS=$(CURDIR)/$(PEERS) \
 	  $(VENV)/bin/python -m pytest -q Tests/Integration
 
-test: swift-test integration-test
+# The C core is C11 and warning-free under -Wall -Wextra (gcc and clang), and every symbol it
+# exports carries the bpio_ prefix.
+C_SOURCES := $(wildcard Sources/CBaseplateIO/*.c)
+c-checks: deps build
+	@for cc in gcc clang; do \
+	  $$cc -std=c11 -Wall -Wextra -Wpedantic -Werror -ISources/CBaseplateIO/include -fsyntax-only $(C_SOURCES) || exit 1; \
+	done
+	@bad=$$(nm -g --defined-only .build/release/CBaseplateIO.build/*.o | awk 'NF==3 && $$3 !~ /^bpio_/ {print $$3}'); \
+	if [ -n "$$bad" ]; then echo "exported C symbols without the bpio_ prefix: $$bad"; exit 1; fi
+	@echo "C checks: warning-free, bpio_ prefix on every exported symbol"
+
+test: c-checks swift-test integration-test
 
 perf: build
 	perf/run
