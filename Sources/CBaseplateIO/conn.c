@@ -132,21 +132,33 @@ static size_t deliver(bpio_conn *c, const uint8_t *data, size_t len) {
         bpio_frame frame = {.dialect = (uint8_t)dialect};
         size_t frame_len;
         if (dialect == BPIO_DIALECT_UNFRAMED_BINARY || dialect == BPIO_DIALECT_UNFRAMED_COMPACT) {
-            if (avail < c->unframed_retry_at) {
-                break;
-            }
             frame.protocol = dialect == BPIO_DIALECT_UNFRAMED_BINARY ? BPIO_PROTOCOL_BINARY
                                                                      : BPIO_PROTOCOL_COMPACT;
-            st = bpio_message_length(frame.protocol, p, avail, max_frame(loop), &frame_len);
+            bpio_walk fresh;
+            bpio_walk *walk = c->walk;
+            if (walk == NULL) {
+                bpio_walk_reset(&fresh);
+                walk = &fresh;
+            }
+            st = bpio_message_walk(walk, frame.protocol, p, avail, max_frame(loop), &frame_len);
+            if (st == BPIO_NEED_MORE && c->walk == NULL) {
+                /* Keep the walk so the next read resumes it (rare: only unframed clients). */
+                c->walk = malloc(sizeof *c->walk);
+                if (c->walk == NULL) {
+                    protocol_error(c, "out of memory for input");
+                    break;
+                }
+                *c->walk = fresh;
+            }
             if (st == BPIO_NEED_MORE) {
-                c->unframed_retry_at = avail * 2; /* re-walk after doubling: O(n) overall */
                 break;
             }
+            free(c->walk);
+            c->walk = NULL;
             if (st == BPIO_ERROR) {
                 protocol_error(c, "malformed unframed message, or larger than max_frame_size");
                 break;
             }
-            c->unframed_retry_at = 0;
             frame.payload = p;
             frame.payload_len = frame_len;
         } else {
@@ -377,6 +389,7 @@ void bpio_conn_free_grave(bpio_loop *loop) {
         }
         bpio_buf_free(&c->in);
         bpio_buf_free(&c->out);
+        free(c->walk);
         free(c);
     }
 }

@@ -24,7 +24,7 @@ struct bpio_conn {
                           behind the request in flight; empty (unallocated) most of the time */
     bpio_buf out;      /* replies not yet written */
     size_t out_sent;   /* bytes of `out` already written */
-    size_t unframed_retry_at; /* unframed dialects: walk again only once this much is buffered */
+    bpio_walk *walk;   /* an unframed message read in pieces: where its walk stopped */
     /* The request in flight, remembered so the reply is framed as it came. */
     int32_t req_seqid;
     uint16_t req_flags;

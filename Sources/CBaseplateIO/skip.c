@@ -20,13 +20,7 @@ typedef struct walker {
     int compact;
 } walker;
 
-typedef struct level {
-    uint8_t is_struct;
-    uint8_t key_type;   /* containers: element type, or a map's key type */
-    uint8_t value_type; /* maps only */
-    uint8_t is_map;
-    uint64_t remaining; /* items left; a map counts keys and values */
-} level;
+typedef bpio_walk_level level;
 
 #define NEED_MORE 1
 #define BAD -1
@@ -182,54 +176,66 @@ static int value(walker *w, uint8_t type, level *stack, int *depth) {
     return 0;
 }
 
-/* Walks fields and elements until the outermost struct ends. */
-static int walk(walker *w) {
-    level stack[BPIO_MAX_DEPTH];
-    int depth = 0;
-    stack[depth++] = (level){.is_struct = 1};
-    while (depth > 0) {
-        level *top = &stack[depth - 1];
+/* Walks fields and elements until the outermost struct ends. Each item (a field, or a
+ * container element) either completes or leaves the state as it was before the item, so the
+ * walk resumes at that item when more bytes arrive. */
+static int walk(walker *w, bpio_walk *st) {
+    const uint8_t *start = w->p - st->pos;
+    while (st->depth > 0) {
+        level *top = &st->stack[st->depth - 1];
+        uint64_t saved_remaining = top->remaining;
+        int saved_depth = st->depth;
         uint8_t type;
-        int rc;
+        int rc = 0;
         if (top->is_struct) {
             uint8_t b;
             if ((rc = byte_at(w, &b))) {
-                return rc;
+                goto stop;
             }
             if (w->compact) {
                 type = b & 0x0f;
                 if (type == C_STOP) {
-                    depth--;
-                    continue;
+                    st->depth--;
+                    goto next;
                 }
                 uint64_t id;
                 if ((b >> 4) == 0 && (rc = varint(w, &id, 3))) {
-                    return rc; /* a long-form (zigzag i16) field id */
+                    goto stop; /* a long-form (zigzag i16) field id */
                 }
                 if (type == C_TRUE || type == C_FALSE) {
-                    continue; /* a struct field's bool lives in its header */
+                    goto next; /* a struct field's bool lives in its header */
                 }
             } else {
                 type = b;
                 if (type == T_STOP) {
-                    depth--;
-                    continue;
+                    st->depth--;
+                    goto next;
                 }
                 if ((rc = take(w, 2))) {
-                    return rc;
+                    goto stop;
                 }
             }
         } else {
             if (top->remaining == 0) {
-                depth--;
-                continue;
+                st->depth--;
+                goto next;
             }
             type = (top->is_map && top->remaining % 2 == 1) ? top->value_type : top->key_type;
             top->remaining--;
         }
-        if ((rc = value(w, type, stack, &depth))) {
-            return rc;
+        if ((rc = value(w, type, st->stack, &st->depth))) {
+            goto stop;
         }
+    next:
+        st->pos = (size_t)(w->p - start);
+        continue;
+    stop:
+        if (rc == NEED_MORE) { /* undo the partial item */
+            st->depth = saved_depth;
+            st->stack[saved_depth - 1].remaining = saved_remaining;
+            w->p = start + st->pos;
+        }
+        return rc;
     }
     return 0;
 }
@@ -249,13 +255,30 @@ static int message_header(walker *w) {
     return take(w, 4);
 }
 
-bpio_status bpio_message_length(int protocol, const uint8_t *p, size_t n, size_t limit,
-                                size_t *msg_len) {
+void bpio_walk_reset(bpio_walk *st) {
+    st->pos = 0;
+    st->header_done = 0;
+    st->depth = 0;
+}
+
+bpio_status bpio_message_walk(bpio_walk *st, int protocol, const uint8_t *p, size_t n,
+                              size_t limit, size_t *msg_len) {
     size_t avail = n < limit ? n : limit;
-    walker w = {p, p + avail, protocol == BPIO_PROTOCOL_COMPACT};
-    int rc = message_header(&w);
+    walker w = {p + st->pos, p + avail, protocol == BPIO_PROTOCOL_COMPACT};
+    int rc = 0;
+    if (!st->header_done) {
+        rc = message_header(&w);
+        if (rc == 0) {
+            st->header_done = 1;
+            st->pos = (size_t)(w.p - p);
+            st->depth = 1;
+            st->stack[0] = (level){.is_struct = 1};
+        } else {
+            w.p = p;
+        }
+    }
     if (rc == 0) {
-        rc = walk(&w);
+        rc = walk(&w, st);
     }
     if (rc == BAD) {
         return BPIO_ERROR;
@@ -265,4 +288,11 @@ bpio_status bpio_message_length(int protocol, const uint8_t *p, size_t n, size_t
     }
     *msg_len = (size_t)(w.p - p);
     return BPIO_OK;
+}
+
+bpio_status bpio_message_length(int protocol, const uint8_t *p, size_t n, size_t limit,
+                                size_t *msg_len) {
+    bpio_walk st;
+    bpio_walk_reset(&st);
+    return bpio_message_walk(&st, protocol, p, n, limit, msg_len);
 }

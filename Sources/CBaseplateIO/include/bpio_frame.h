@@ -66,9 +66,34 @@ typedef struct bpio_frame {
  * *dialect set, BPIO_NEED_MORE, or BPIO_ERROR for bytes that are no Thrift dialect. */
 bpio_status bpio_detect_dialect(const uint8_t *p, size_t n, bpio_dialect *dialect);
 
-/* Finds the end of one message of an unframed dialect by walking its structure.
+/* One open struct or container of a message being walked. */
+typedef struct bpio_walk_level {
+    uint64_t remaining; /* containers: items left (a map counts keys and values) */
+    uint8_t is_struct;
+    uint8_t is_map;
+    uint8_t key_type;   /* element type, or a map's key type */
+    uint8_t value_type;
+} bpio_walk_level;
+
+/* Where a walk through an unframed message stopped, so that it resumes there when more bytes
+ * arrive instead of starting over (which would cost O(n^2) for a message read in pieces). */
+typedef struct bpio_walk {
+    size_t pos;      /* bytes from the message start walked so far, at an item boundary */
+    int header_done; /* the message header has been walked */
+    int depth;       /* open levels in stack */
+    bpio_walk_level stack[BPIO_MAX_DEPTH];
+} bpio_walk;
+
+void bpio_walk_reset(bpio_walk *walk);
+
+/* Finds the end of one message of an unframed dialect by walking its structure, resuming from
+ * `walk` (reset it for a new message; p must point at the message start on every call).
  * protocol: BPIO_PROTOCOL_BINARY or _COMPACT. On BPIO_OK, *msg_len is its length in bytes.
  * Gives BPIO_ERROR for malformed input, nesting beyond BPIO_MAX_DEPTH, or `limit` exceeded. */
+bpio_status bpio_message_walk(bpio_walk *walk, int protocol, const uint8_t *p, size_t n,
+                              size_t limit, size_t *msg_len);
+
+/* bpio_message_walk from the start, with a fresh state. */
 bpio_status bpio_message_length(int protocol, const uint8_t *p, size_t n, size_t limit,
                                 size_t *msg_len);
 
