@@ -206,6 +206,23 @@ import TestSupport
         }
     }
 
+    @Test func unframedWalkResumesAcrossReads() throws {
+        for (proto, prefix) in [(Int32(BPIO_PROTOCOL_BINARY), "binary"), (Int32(BPIO_PROTOCOL_COMPACT), "compact")] {
+            let header = Array(try golden("\(prefix).msg_call").dropLast())
+            let msg = header + (try golden("\(prefix).containers"))
+            // Bytes arrive one at a time; the same walk state is resumed after every arrival.
+            var walk = bpio_walk()
+            bpio_walk_reset(&walk)
+            var length = 0
+            for n in 1...msg.count {
+                let st = msg.withUnsafeBufferPointer { bpio_message_walk(&walk, proto, $0.baseAddress, n, 1 << 20, &length) }
+                #expect(st == (n == msg.count ? BPIO_OK : BPIO_NEED_MORE), "\(prefix) at \(n)")
+                #expect(walk.pos <= n)
+            }
+            #expect(length == msg.count)
+        }
+    }
+
     @Test func unframedLengthWalksEveryType() throws {
         // Wrap the struct cases in a call message so the walker sees values of every type.
         for (proto, prefix) in [(Int32(BPIO_PROTOCOL_BINARY), "binary"), (Int32(BPIO_PROTOCOL_COMPACT), "compact")] {
