@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "Baseplate", targets: ["Baseplate"]),
         .executable(name: "baseplate-serve", targets: ["serve"]),
+        // MARK: codegen products (begin)
+        // MARK: codegen products (end)
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -41,6 +43,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // MARK: codegen targets (begin)
+        // MARK: codegen targets (end)
+
         // Locating and running the C++ peers (Tests/Peers), shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CBaseplateIOTests", dependencies: ["CBaseplateIO", "TestSupport"]),
