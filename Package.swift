@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Baseplate", targets: ["Baseplate"]),
+        .library(name: "BaseplateServe", targets: ["BaseplateServe"]),
         .executable(name: "baseplate-serve", targets: ["serve"]),
         // MARK: codegen products (begin)
         // MARK: codegen products (end)
@@ -30,6 +31,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // baseplate-serve as a library: CLI, app factories, lifecycle, process managers, logging.
+        .target(
+            name: "BaseplateServe",
+            dependencies: [
+                "Baseplate",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "ExampleService",
             dependencies: ["Baseplate"],
@@ -37,11 +47,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "serve",
-            dependencies: [
-                "Baseplate",
-                "ExampleService",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            dependencies: ["BaseplateServe", "ExampleService"]
         ),
         // MARK: codegen targets (begin)
         // MARK: codegen targets (end)

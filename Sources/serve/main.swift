@@ -1,11 +1,8 @@
-import Baseplate
+import BaseplateServe
 import ExampleService
 
-// Signals are taken by this thread with sigwait; block them before any other thread exists so
-// that none of them is delivered elsewhere.
-ServeCommand.blockShutdownSignals()
-
-ServeCommand.factories = [
+// The stock baseplate-serve binary, with the example service linked in. An application builds
+// its own the same way, naming its own factories.
+BaseplateServe.main(factories: [
     "ExampleService:make_processor": ExampleService.makeProcessor
-]
-ServeCommand.main()
+])

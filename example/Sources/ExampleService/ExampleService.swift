@@ -1,12 +1,9 @@
 import Baseplate
 
-/// The example service: answers baseplate's health checks. It is what `make serve` runs.
+/// The example service: answers baseplate's health checks with the framework's default
+/// (readiness fails while the server drains). It is what `make serve` runs.
 public struct ExampleHandler: BaseplateServiceV2Handler {
     public init() {}
-
-    public func isHealthy(request: IsHealthyRequest, context: RequestContext) async throws -> Bool {
-        true
-    }
 }
 
 /// The app factory named in example.ini (`factory = ExampleService:make_processor`).

@@ -6,14 +6,13 @@ import Logging
 import Glibc
 #endif
 
-/// `baseplate-serve`: reads a baseplate INI file, builds the app, serves it.
+/// `baseplate-serve`: reads a baseplate INI file, builds the app, serves it until a signal.
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "baseplate-serve",
         abstract: "Serve a baseplate application.")
 
-    typealias AppFactory = @Sendable ([String: String]) throws -> any ThriftProcessor
-    nonisolated(unsafe) static var factories: [String: AppFactory] = [:]
+    nonisolated(unsafe) static var factories: [String: BaseplateServe.AppFactory] = [:]
 
     @Flag(help: "Log at DEBUG level.") var debug = false
     @Flag(help: "Restart when the config file or the application changes (development).") var reload = false
@@ -22,21 +21,9 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Endpoint to bind to (ignored if under Einhorn).") var bind = "localhost:9090"
     @Argument(help: "The INI config file.") var configFile: String
 
-    static func blockShutdownSignals() {
-        var set = sigset_t()
-        sigemptyset(&set)
-        for s in [SIGTERM, SIGINT, SIGUSR2, SIGUSR1] { sigaddset(&set, s) }
-        pthread_sigmask(SIG_BLOCK, &set, nil)
-    }
-
     func run() throws {
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = .info
-            return h
-        }
-        var logger = Logger(label: "baseplate.serve")
-        logger.logLevel = debug ? .debug : .info
+        LogSetup.bootstrap(debug: debug)
+        let logger = Logger(label: "baseplate.server")
         do {
             try serve(logger: logger)
         } catch let error as INIFile.ParseError {
@@ -57,62 +44,71 @@ struct ServeCommand: ParsableCommand {
         guard let app = ini.section("app:" + appName, environment: env) else {
             throw StartupError(message: "\(configFile): no section [app:\(appName)]", code: 1)
         }
-        let serverFactory = server["factory"] ?? ""
-        guard serverFactory == "baseplate.server.thrift" || serverFactory == "baseplate.server.thrift:make_server" else {
-            throw StartupError(message: "unknown server factory '\(serverFactory)' (supported: baseplate.server.thrift)", code: 2)
-        }
-        var appFactoryName = app["factory"] ?? ""
-        if !appFactoryName.contains(":") { appFactoryName += ":make_app" }
-        guard let factory = Self.factories[appFactoryName] else {
-            let known = Self.factories.keys.sorted().joined(separator: ", ")
-            throw StartupError(message: "app factory '\(appFactoryName)' not found (linked in: \(known))", code: 2)
-        }
-        let processor = try factory(app)
+        let settings = try ServerSettings(server, logger: logger)
+        let processor = try AppLoader.load(app, factories: Self.factories)
 
-        var config = ThriftServer.Configuration(listener: try parseEndpoint(bind))
-        if let threads = server["io_threads"] {
-            guard let n = Int(threads), n > 0 else {
-                throw StartupError(message: "io_threads: invalid value '\(threads)'", code: 1)
-            }
-            config.ioThreads = n
-        }
-        if let size = server["max_frame_size"] {
-            guard let n = Int(size), n > 0 else {
-                throw StartupError(message: "max_frame_size: invalid value '\(size)'", code: 1)
-            }
-            config.maxFrameSize = n
-        }
+        let einhorn = Einhorn.listenerFD(env)
+        let inherited = einhorn ?? Systemd.listenerFD(env)
+        var config = ThriftServer.Configuration(
+            listener: try inherited.map { .fileDescriptor($0) } ?? parseEndpoint(bind))
+        config.ioThreads = settings.ioThreads
+        config.maxFrameSize = settings.maxFrameSize
         let thriftServer: ThriftServer
         do {
             thriftServer = try ThriftServer(configuration: config, processor: processor, logger: logger)
         } catch let error as ServerError {
             throw StartupError(message: "cannot listen on \(bind): \(error.message)", code: 1)
         }
+        if einhorn != nil { try Einhorn.ack(env) }
+        if reload { Reloader.start(watching: [configFile], logger: logger) }
         try thriftServer.start()
-        logger.info("Listening on \(bind)", metadata: ["io_threads": "\(thriftServer.loopCount)"])
+        let listening = inherited.map { "fd \($0)" } ?? bind
+        logger.info("Listening on \(listening)", metadata: ["io_threads": "\(thriftServer.loopCount)"])
+        Systemd.notify("READY=1", env: env, logger: logger)
 
-        let signal = Self.waitForShutdownSignal(logger: logger)
-        logger.info("Shutdown triggered by signal \(signal)")
+        let sig = Self.waitForShutdownSignal(logger: logger)
+        logger.info("Shutdown triggered by \(Signals.name(sig)).")
+        ServerState.set(.shuttingDown)
+        Systemd.notify("STOPPING=1", env: env, logger: logger)
+        Self.exitOnSecondSignal(logger: logger)
+        logger.info("Draining inbound requests...", metadata: ["drain_time": "\(settings.drainTime)"])
+        Self.sleep(settings.drainTime)
+        logger.info("Gracefully shutting down...")
         thriftServer.stopAccepting()
-        thriftServer.shutdown(timeout: .seconds(10))
+        thriftServer.shutdown(timeout: settings.stopTimeout)
         logger.info("Exiting")
     }
 
-    /// Waits on this thread for SIGTERM, SIGINT or SIGUSR2 (SIGUSR1 is logged and ignored).
+    /// Waits for SIGTERM, SIGINT or SIGUSR2; SIGUSR1 is logged and waiting goes on.
     static func waitForShutdownSignal(logger: Logger) -> Int32 {
-        var set = sigset_t()
-        sigemptyset(&set)
-        for s in [SIGTERM, SIGINT, SIGUSR2, SIGUSR1] { sigaddset(&set, s) }
         while true {
-            var sig: Int32 = 0
-            if sigwait(&set, &sig) == 0 {
-                if sig == SIGUSR1 {
-                    logger.warning("Received SIGUSR1")
-                    continue
-                }
-                return sig
+            let sig = Signals.wait()!
+            if sig == SIGUSR1 {
+                logger.warning("Received SIGUSR1: the process is running and serving.")
+                continue
+            }
+            return sig
+        }
+    }
+
+    /// After the first shutdown signal, a second one ends the process at once (an operator
+    /// who means it), from a thread of its own so the drain and stop can block.
+    static func exitOnSecondSignal(logger: Logger) {
+        startDetachedThread {
+            while true {
+                let sig = Signals.wait()!
+                if sig == SIGUSR1 { continue }
+                logger.warning("Second signal (\(Signals.name(sig))): exiting now.")
+                _exit(1)
             }
         }
+    }
+
+    static func sleep(_ d: Duration) {
+        let (sec, atto) = d.components
+        var left = timespec(tv_sec: Int(sec), tv_nsec: Int(atto / 1_000_000_000))
+        var rest = timespec()
+        while nanosleep(&left, &rest) != 0 && errno == EINTR { left = rest }
     }
 }
 
