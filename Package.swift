@@ -29,7 +29,8 @@ let package = Package(
             dependencies: [
                 "CBaseplateIO",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["Config/README.md"]
         ),
         // baseplate-serve as a library: CLI, app factories, lifecycle, process managers, logging.
         .target(

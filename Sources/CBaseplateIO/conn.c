@@ -54,8 +54,9 @@ static void bury(bpio_conn *c) {
     }
 }
 
-/* Closes the socket now; the struct lives on until no request refers to it. */
-static void conn_close(bpio_conn *c) {
+/* Closes the socket now; the struct lives on until no request refers to it. A client
+ * connection tells its owner why, once. */
+void bpio_conn_shut(bpio_conn *c, const char *reason) {
     if (c->closed) {
         return;
     }
@@ -74,10 +75,19 @@ static void conn_close(bpio_conn *c) {
     if (c->next) {
         c->next->prev = c->prev;
     }
-    loop->conn_count--;
+    if (!c->client) {
+        loop->conn_count--;
+    }
     if (!c->busy) {
         bury(c);
     }
+    if (c->client && c->client_cb.on_close) {
+        c->client_cb.on_close(c, c->client_ctx, reason);
+    }
+}
+
+static void conn_close(bpio_conn *c) {
+    bpio_conn_shut(c, "connection closed");
 }
 
 /* Reading pauses while a busy connection has a read-ahead queued, or while its output is
@@ -86,7 +96,8 @@ static void update_reading(bpio_conn *c) {
     if (c->closed) {
         return;
     }
-    int want = !c->close_after_flush && !c->loop->shutting_down &&
+    int want = !c->close_after_flush && !c->connecting &&
+               (c->client || !c->loop->shutting_down) &&
                !(c->busy && c->in.len >= BPIO_READ_AHEAD) &&
                c->out.len - c->out_sent < max_pending_output(c->loop);
     if (want && !c->reading) {
@@ -199,6 +210,11 @@ static size_t deliver(bpio_conn *c, const uint8_t *data, size_t len) {
             }
         }
         off += frame_len;
+        if (c->client) {
+            /* Replies to this process's own calls: no request to gate on. */
+            c->client_cb.on_frame(c, c->client_ctx, &frame);
+            continue;
+        }
         c->busy = 1;
         c->req_dialect = frame.dialect;
         c->req_protocol = frame.protocol;
@@ -243,14 +259,14 @@ static void read_cb(struct ev_loop *ev, ev_io *w, int revents) {
     }
     ssize_t n = read(c->fd, b->data + b->len, room);
     if (n == 0) {
-        conn_close(c);
+        bpio_conn_shut(c, "connection closed by peer");
         return;
     }
     if (n < 0) {
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
             bpio_log(loop->server, BPIO_LOG_DEBUG, "connection %llu: read: %s",
                      (unsigned long long)c->id, strerror(errno));
-            conn_close(c);
+            bpio_conn_shut(c, strerror(errno));
         }
         return;
     }
@@ -287,32 +303,52 @@ void bpio_conn_accept_cb(struct ev_loop *ev, ev_io *w, int revents) {
             }
             return; /* EAGAIN: another loop took it, or the queue is empty */
         }
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* fails harmlessly on UNIX */
-        bpio_conn *c = calloc(1, sizeof *c);
+        bpio_conn *c = bpio_conn_new(loop, fd, NULL, NULL);
         if (c == NULL) {
             close(fd);
             continue;
         }
-        c->loop = loop;
-        c->fd = fd;
-        c->id = atomic_fetch_add(&next_conn_id, 1);
-        ev_io_init(&c->read_w, read_cb, fd, EV_READ);
-        ev_io_init(&c->write_w, write_cb, fd, EV_WRITE);
-        c->read_w.data = c;
-        c->write_w.data = c;
-        c->next = loop->conns;
-        if (loop->conns) {
-            loop->conns->prev = c;
-        }
-        loop->conns = c;
-        loop->conn_count++;
         update_reading(c);
     }
 }
 
+bpio_conn *bpio_conn_new(bpio_loop *loop, int fd, const bpio_client_callbacks *client,
+                         void *client_ctx) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* fails harmlessly on UNIX */
+    bpio_conn *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        return NULL;
+    }
+    c->loop = loop;
+    c->fd = fd;
+    if (client) {
+        c->client = 1;
+        c->client_cb = *client;
+        c->client_ctx = client_ctx;
+    }
+    c->id = atomic_fetch_add(&next_conn_id, 1);
+    ev_io_init(&c->read_w, read_cb, fd, EV_READ);
+    ev_io_init(&c->write_w, write_cb, fd, EV_WRITE);
+    c->read_w.data = c;
+    c->write_w.data = c;
+    c->next = loop->conns;
+    if (loop->conns) {
+        loop->conns->prev = c;
+    }
+    loop->conns = c;
+    if (!client) {
+        loop->conn_count++; /* counts what the server serves: shutdown waits for these */
+    }
+    return c;
+}
+
 /* Writes pending output; called before the loop sleeps and when the socket drains. */
 static void flush(bpio_conn *c) {
+    if (c->connecting) {
+        ev_io_start(c->loop->ev, &c->write_w); /* write_cb finishes the connect, then flushes */
+        return;
+    }
     while (!c->closed && c->out_sent < c->out.len) {
         ssize_t n = send(c->fd, c->out.data + c->out_sent, c->out.len - c->out_sent,
                          MSG_NOSIGNAL);
@@ -325,7 +361,7 @@ static void flush(bpio_conn *c) {
                 update_reading(c);
                 return;
             }
-            conn_close(c);
+            bpio_conn_shut(c, strerror(errno));
             return;
         }
         c->out_sent += (size_t)n;
@@ -343,7 +379,7 @@ static void flush(bpio_conn *c) {
         conn_close(c);
         return;
     }
-    if (c->loop->shutting_down && !c->busy) {
+    if (c->loop->shutting_down && !c->busy && !c->client) {
         conn_close(c); /* shutting down: the last reply is out */
         return;
     }
@@ -354,10 +390,25 @@ static void write_cb(struct ev_loop *ev, ev_io *w, int revents) {
     (void)ev;
     (void)revents;
     bpio_conn *c = w->data;
+    if (c->connecting) {
+        int error = 0;
+        socklen_t len = sizeof error;
+        getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &error, &len);
+        if (error != 0) {
+            bpio_conn_shut(c, strerror(error));
+            return;
+        }
+        c->connecting = 0;
+        update_reading(c);
+    }
     flush(c);
     if (!c->closed) {
         mark_ready(c); /* reading may have paused on output; buffered frames may wait */
     }
+}
+
+void bpio_conn_mark_dirty(bpio_conn *c) {
+    mark_dirty(c);
 }
 
 void bpio_conn_flush_dirty(bpio_loop *loop) {
@@ -398,6 +449,10 @@ void bpio_conn_close_idle(bpio_loop *loop) {
     bpio_conn *c = loop->conns;
     while (c) {
         bpio_conn *next = c->next;
+        if (c->client) {
+            c = next; /* outbound calls of requests in flight must finish: closed last */
+            continue;
+        }
         if (!c->busy && c->out.len == c->out_sent) {
             conn_close(c);
         } else {

@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "bpio_server.h"
+#include "bpio_client.h"
 
 #define BPIO_READ_CHUNK (64 * 1024)    /* one read(2) at most; the loop's scratch size */
 #define BPIO_READ_AHEAD (64 * 1024)    /* input buffered behind a busy request before pausing */
@@ -25,6 +25,11 @@ struct bpio_conn {
     bpio_buf out;      /* replies not yet written */
     size_t out_sent;   /* bytes of `out` already written */
     bpio_walk *walk;   /* an unframed message read in pieces: where its walk stopped */
+    /* Outbound (client) connections only: */
+    int client;              /* an outbound connection (not accepted by the server) */
+    bpio_client_callbacks client_cb; /* a copy: the caller's struct need not outlive the call */
+    void *client_ctx;
+    uint8_t connecting;      /* non-blocking connect in progress */
     /* The request in flight, remembered so the reply is framed as it came. */
     int32_t req_seqid;
     uint16_t req_flags;
@@ -89,6 +94,10 @@ void bpio_log(const bpio_server *server, int level, const char *fmt, ...)
 /* listen.c */
 int bpio_listen_open(bpio_server *server, char *err, size_t err_len);
 /* conn.c */
+bpio_conn *bpio_conn_new(bpio_loop *loop, int fd, const bpio_client_callbacks *client,
+                         void *client_ctx);
+void bpio_conn_mark_dirty(bpio_conn *c);
+void bpio_conn_shut(bpio_conn *c, const char *reason);
 void bpio_conn_accept_cb(struct ev_loop *ev, ev_io *w, int revents);
 void bpio_conn_process_ready(bpio_loop *loop);
 void bpio_conn_flush_dirty(bpio_loop *loop);

@@ -106,6 +106,9 @@ int bpio_listen_open(bpio_server *server, char *err, size_t err_len) {
         return 0;
     }
 
+    if (c->port < 0) {
+        return 0; /* no listener: loops for outbound connections only */
+    }
     char service[16];
     snprintf(service, sizeof service, "%d", c->port);
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static _Thread_local const bpio_loop *current_loop;
+static _Thread_local bpio_loop *current_loop;
 
 void bpio_log(const bpio_server *server, int level, const char *fmt, ...) {
     if (server->callbacks.on_log == NULL) {
@@ -177,7 +177,7 @@ bpio_server *bpio_server_new(const bpio_server_config *config, const bpio_callba
         bpio_server_free(s);
         return NULL;
     }
-    for (unsigned i = 0; i < s->loop_count; i++) {
+    for (unsigned i = 0; i < s->loop_count && s->loops[i].listen_fd >= 0; i++) {
         bpio_loop *loop = &s->loops[i];
         ev_io_init(&loop->accept_w, bpio_conn_accept_cb, loop->listen_fd, EV_READ);
         loop->accept_w.data = loop;
@@ -277,5 +277,6 @@ void bpio_loop_set_ctx(bpio_loop *loop, void *ctx) { loop->ctx = ctx; }
 void *bpio_loop_ctx(const bpio_loop *loop) { return loop->ctx; }
 unsigned bpio_loop_index(const bpio_loop *loop) { return loop->index; }
 int bpio_loop_is_current(const bpio_loop *loop) { return current_loop == loop; }
+bpio_loop *bpio_loop_current(void) { return current_loop; }
 void bpio_loop_wake(bpio_loop *loop) { ev_async_send(loop->ev, &loop->async_w); }
 unsigned bpio_loop_connection_count(const bpio_loop *loop) { return loop->conn_count; }

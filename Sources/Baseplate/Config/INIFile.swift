@@ -1,184 +1,146 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
-/// An INI file read with Python `configparser` semantics, as baseplate.py reads its config:
-/// `[DEFAULT]` inherited by every section, `=` or `:` delimiters, full-line `#`/`;` comments
-/// only, indented continuation lines, lower-cased option names, duplicates are errors, and
-/// `$VAR`/`${VAR}` expanded when the variable is set (no `%` interpolation).
+/// An INI file read exactly as baseplate.py reads its configuration: Python's
+/// `configparser.RawConfigParser` with `os.path.expandvars` applied to every value.
+///
+/// - `[DEFAULT]` options are inherited by every section (a section's own option wins);
+/// - `key = value` or `key: value`, split at the first `=` or `:`; keys are lower-cased,
+///   section names are case-sensitive;
+/// - `#` and `;` start comments only at the start of a line (`a = 1 ; no` keeps `; no`);
+/// - lines indented deeper than an option's first line continue its value, joined with `\n`;
+///   blank lines inside a value are kept (trailing ones dropped), comment lines are skipped;
+/// - a section or option given twice is an error;
+/// - `$NAME` and `${NAME}` are replaced when the variable is set, left as written otherwise;
+///   `%` means nothing (`sample_rate = 37%` works).
+///
+/// ```swift
+/// let ini = try INIFile(contentsOf: "service.ini")
+/// guard let app = ini.section("app:main") else { ... }
+/// let config = try ConfigDecoder().decode(AppConfig.self, from: app)
+/// ```
+///
+/// Differences from Python: a UTF-8 byte order mark at the start is skipped (Python reads it
+/// as part of the first line and fails), and values are expanded with the environment given
+/// when a section is read (Python reads `os.environ` at that moment too).
 public struct INIFile: Sendable {
-    public struct ParseError: Error, CustomStringConvertible, Equatable {
-        public var file: String
-        public var line: Int
-        public var message: String
-        public var description: String { "\(file):\(line): \(message)" }
-    }
-
-    /// Section name → option → raw value (before variable expansion), in file order.
-    private var sections: [(name: String, options: [(String, String)])] = []
-    private var defaults: [(String, String)] = []
+    /// The file name used in errors.
     public let path: String
+    /// `[DEFAULT]`'s options, raw (before variable expansion), in file order.
+    public let defaults: [(key: String, value: String)]
+    private let sections: [(name: String, options: [(key: String, value: String)])]
 
+    /// Reads and parses a file.
+    /// - Throws: ``ParseError``.
     public init(contentsOf path: String) throws {
-        guard let text = readFile(path) else {
-            throw ParseError(file: path, line: 0, message: "cannot read the file")
+        let bytes: [UInt8]
+        do {
+            bytes = try Self.readBytes(path)
+        } catch let code {
+            throw ParseError(.unreadable, file: path, line: 0,
+                             message: "can't open \(PythonText.repr(path)): \(String(cString: strerror(code.value)))")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            let bad = Self.firstInvalidUTF8Line(bytes)
+            throw ParseError(.invalidEncoding, file: path, line: bad,
+                             message: "'utf-8' codec can't decode line \(bad): not UTF-8")
         }
         try self.init(text: text, path: path)
     }
 
+    /// Parses INI text; `path` names it in errors.
+    /// - Throws: ``ParseError``.
     public init(text: String, path: String = "<string>") throws {
         self.path = path
-        var current: Int? = nil  // index into sections, or nil for DEFAULT / before any section
-        var inDefault = false
-        var lastKey: String? = nil
-        var seenSections = Set<String>()
-        var seenKeys = Set<String>()
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        for (i, rawLine) in lines.enumerated() {
-            let lineNo = i + 1
-            var line = String(rawLine)
-            if line.hasSuffix("\r") { line.removeLast() }
-            let trimmed = line.trimmingWhitespace()
-            if trimmed.isEmpty {
-                lastKey = nil
-                continue
-            }
-            if trimmed.hasPrefix("#") || trimmed.hasPrefix(";") { continue }
-            let indented = line.first == " " || line.first == "\t"
-            if indented, let key = lastKey {
-                // A continuation line joins the previous value with a newline.
-                if inDefault {
-                    let idx = defaults.lastIndex { $0.0 == key }!
-                    defaults[idx].1 += "\n" + trimmed
-                } else if let s = current {
-                    let idx = sections[s].options.lastIndex { $0.0 == key }!
-                    sections[s].options[idx].1 += "\n" + trimmed
-                }
-                continue
-            }
-            if trimmed.hasPrefix("[") {
-                guard trimmed.hasSuffix("]") else {
-                    throw ParseError(file: path, line: lineNo, message: "malformed section header: \(trimmed)")
-                }
-                let name = String(trimmed.dropFirst().dropLast())
-                guard seenSections.insert(name).inserted else {
-                    throw ParseError(file: path, line: lineNo, message: "section '\(name)' already exists")
-                }
-                seenKeys = []
-                lastKey = nil
-                if name == "DEFAULT" {
-                    inDefault = true
-                    current = nil
-                } else {
-                    inDefault = false
-                    sections.append((name, []))
-                    current = sections.count - 1
-                }
-                continue
-            }
-            guard inDefault || current != nil else {
-                throw ParseError(file: path, line: lineNo, message: "option outside any section: \(trimmed)")
-            }
-            let delimiter = trimmed.firstIndex { $0 == "=" || $0 == ":" }
-            let key: String
-            let value: String
-            if let d = delimiter {
-                key = String(trimmed[..<d]).trimmingWhitespace().lowercased()
-                value = String(trimmed[trimmed.index(after: d)...]).trimmingWhitespace()
-            } else {
-                throw ParseError(file: path, line: lineNo, message: "expected 'key = value': \(trimmed)")
-            }
-            guard !key.isEmpty else {
-                throw ParseError(file: path, line: lineNo, message: "empty option name")
-            }
-            guard seenKeys.insert(key).inserted else {
-                throw ParseError(file: path, line: lineNo, message: "option '\(key)' already exists in this section")
-            }
-            if inDefault {
-                defaults.append((key, value))
-            } else {
-                sections[current!].options.append((key, value))
-            }
-            lastKey = key
+        var body = Substring(text)
+        if body.unicodeScalars.first == "\u{FEFF}" { body = Substring(body.unicodeScalars.dropFirst()) }
+        var parser = INIParser(file: path)
+        try parser.read(INIParser.lines(String(body)))
+        defaults = parser.defaults.map { ($0.key, INIParser.join($0.lines)) }
+        sections = parser.sections.map { section in
+            (section.name, section.options.map { ($0.key, INIParser.join($0.lines)) })
         }
     }
 
+    /// The section names in file order, without `DEFAULT` (configparser's `sections()`).
     public var sectionNames: [String] { sections.map(\.name) }
 
+    /// Whether the file has the section (`DEFAULT` is not a section, as in configparser).
     public func hasSection(_ name: String) -> Bool { sections.contains { $0.name == name } }
 
-    /// The section's options with `[DEFAULT]` merged in and variables expanded, or nil when
-    /// the section does not exist.
-    public func section(_ name: String, environment: [String: String]) -> [String: String]? {
-        guard let s = sections.first(where: { $0.name == name }) else { return nil }
-        var out: [String: String] = [:]
-        for (k, v) in defaults { out[k] = expandVariables(v, environment) }
-        for (k, v) in s.options { out[k] = expandVariables(v, environment) }
-        return out
-    }
-}
-
-/// `os.path.expandvars`: `$NAME` and `${NAME}` become the variable's value when it is set;
-/// anything else stays as written.
-func expandVariables(_ value: String, _ env: [String: String]) -> String {
-    guard value.contains("$") else { return value }
-    var out = ""
-    var i = value.startIndex
-    func isNameChar(_ c: Character) -> Bool { c == "_" || (c.isASCII && (c.isLetter || c.isNumber)) }
-    while i < value.endIndex {
-        let c = value[i]
-        guard c == "$" else {
-            out.append(c)
-            i = value.index(after: i)
-            continue
-        }
-        let next = value.index(after: i)
-        if next < value.endIndex, value[next] == "{" {
-            if let close = value[next...].firstIndex(of: "}") {
-                let name = String(value[value.index(after: next)..<close])
-                if !name.isEmpty, name.allSatisfy(isNameChar), let v = env[name] {
-                    out += v
-                } else {
-                    out += value[i...close]
-                }
-                i = value.index(after: close)
-                continue
+    /// The section's options, `[DEFAULT]`'s first, each expanded with `environment`
+    /// (configparser's `items(section)`), or nil when there is no such section.
+    /// `section("DEFAULT")` is `[DEFAULT]` alone.
+    public func items(_ name: String, environment: [String: String] = INIFile.processEnvironment())
+        -> [(key: String, value: String)]? {
+        var merged = defaults
+        if name != "DEFAULT" {
+            guard let section = sections.first(where: { $0.name == name }) else { return nil }
+            for (key, value) in section.options {
+                if let i = merged.firstIndex(where: { $0.key == key }) { merged[i].value = value } else { merged.append((key, value)) }
             }
-            out.append(c)
-            i = next
-            continue
         }
-        var end = next
-        while end < value.endIndex, isNameChar(value[end]) { end = value.index(after: end) }
-        let name = String(value[next..<end])
-        if !name.isEmpty, let v = env[name] {
-            out += v
-        } else {
-            out += value[i..<end]
+        return merged.map { ($0.key, EnvironmentExpansion.expand($0.value, environment)) }
+    }
+
+    /// The section's options as a dictionary, `[DEFAULT]` merged in and variables expanded:
+    /// what baseplate.py passes to a factory (`dict(parser.items(section))`). Nil when there is
+    /// no such section.
+    public func section(_ name: String, environment: [String: String] = INIFile.processEnvironment()) -> [String: String]? {
+        guard let items = items(name, environment: environment) else { return nil }
+        return Dictionary(items, uniquingKeysWith: { _, last in last })
+    }
+
+    /// ``section(_:environment:)``, throwing configparser's `NoSectionError` when missing.
+    public func requireSection(_ name: String, environment: [String: String] = INIFile.processEnvironment()) throws -> [String: String] {
+        guard let s = section(name, environment: environment) else { throw NoSectionError(file: path, section: name) }
+        return s
+    }
+
+    /// One option of a section (or of `[DEFAULT]` through it), expanded; configparser's `get`.
+    public func value(_ option: String, in section: String,
+                      environment: [String: String] = INIFile.processEnvironment()) -> String? {
+        items(section, environment: environment)?.first { $0.key == option.lowercased() }?.value
+    }
+
+    /// This process's environment, as `os.environ` holds it.
+    public static func processEnvironment() -> [String: String] { EnvironmentExpansion.current() }
+
+    /// `os.path.expandvars(value)` with the given environment.
+    public static func expandVariables(_ value: String, environment: [String: String]) -> String {
+        EnvironmentExpansion.expand(value, environment)
+    }
+
+    private struct ErrnoCode: Error { var value: Int32 }
+
+    private static func readBytes(_ path: String) throws(ErrnoCode) -> [UInt8] {
+        guard let f = fopen(path, "rbe") else { throw ErrnoCode(value: errno) }
+        defer { fclose(f) }
+        var data: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, f)
+            if n > 0 { data.append(contentsOf: chunk[0..<n]) }
+            if n < chunk.count {
+                if ferror(f) != 0 { throw ErrnoCode(value: errno) }
+                break
+            }
         }
-        i = end
+        return data
     }
-    return out
-}
 
-extension String {
-    func trimmingWhitespace() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" || f == "\r" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" { s.removeLast() }
-        return String(s)
+    /// The 1-based line of the first byte sequence that is not UTF-8.
+    private static func firstInvalidUTF8Line(_ bytes: [UInt8]) -> Int {
+        var line = 1
+        var start = 0
+        for (i, b) in bytes.enumerated() where b == UInt8(ascii: "\n") {
+            if String(validating: bytes[start...i], as: UTF8.self) == nil { return line }
+            line += 1
+            start = i + 1
+        }
+        return line
     }
-}
-
-func readFile(_ path: String) -> String? {
-    guard let f = fopen(path, "rb") else { return nil }
-    defer { fclose(f) }
-    var data: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = fread(&chunk, 1, chunk.count, f)
-        if n > 0 { data.append(contentsOf: chunk[0..<n]) }
-        if n < chunk.count { break }
-    }
-    return String(decoding: data, as: UTF8.self)
 }

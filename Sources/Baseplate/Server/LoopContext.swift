@@ -7,11 +7,12 @@ final class LoopContext: @unchecked Sendable {
     // @unchecked: mutable state (the scratch buffers) is touched only on the loop thread.
     let loop: OpaquePointer
     let executor: LoopExecutor
-    let processor: any ThriftProcessor
+    /// nil for loops that only carry outbound connections.
+    let processor: (any ThriftProcessor)?
     let logger: Logger
     private var scratch: [UInt8] = []
 
-    init(loop: OpaquePointer, processor: any ThriftProcessor, logger: Logger) {
+    init(loop: OpaquePointer, processor: (any ThriftProcessor)?, logger: Logger) {
         self.loop = loop
         self.executor = LoopExecutor(loop: loop)
         self.processor = processor
@@ -48,7 +49,10 @@ final class LoopContext: @unchecked Sendable {
     func handle(connection: OpaquePointer, frame: UnsafePointer<bpio_frame>) {
         let f = frame.pointee
         let bytes = UnsafeRawBufferPointer(start: f.payload, count: f.payload_len)
-        let processor = self.processor
+        guard let processor = self.processor else {
+            bpio_conn_close(connection)  // never: loops without a processor have no listener
+            return
+        }
         if Int(f.protocol) == BPIO_PROTOCOL_COMPACT {
             var reader = CompactReader(bytes)
             dispatch(&reader, compact: true, connection: connection, frame: f) {

@@ -90,3 +90,32 @@ public struct ThriftHeaders: Sendable, Sequence {
         return true
     }
 }
+
+extension ThriftHeaders {
+    /// Headers to send with outbound calls made by the current task (trace propagation sets
+    /// them; see the observability layer). nil: none.
+    @TaskLocal public static var outgoing: ThriftHeaders?
+
+    /// The headers as C structs pointing into this value's storage, valid inside `body`.
+    func withCHeaders<T>(_ body: (UnsafeBufferPointer<bpio_header>) -> T) -> T {
+        storage.withUnsafeBufferPointer { bytes in
+            var hs: [bpio_header] = []
+            hs.reserveCapacity(count)
+            var i = 0
+            while i < bytes.count {
+                let kl = Int(Self.length(bytes, at: i))
+                let key = bytes.baseAddress! + i + 4
+                i += 4 + kl
+                let vl = Int(Self.length(bytes, at: i))
+                let value = bytes.baseAddress! + i + 4
+                i += 4 + vl
+                hs.append(bpio_header(key: key, value: value, key_len: UInt32(kl), value_len: UInt32(vl)))
+            }
+            return hs.withUnsafeBufferPointer(body)
+        }
+    }
+
+    private static func length(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> UInt32 {
+        UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt32.self)
+    }
+}

@@ -7,7 +7,7 @@ import Logging
 /// on the loop that read it (see `LoopExecutor`). The server speaks every Thrift dialect the C
 /// core detects and answers each request in the dialect it came in.
 public final class ThriftServer: @unchecked Sendable {
-    // @unchecked: `server` is used through thread-safe C calls (start/stop/shutdown/join) only.
+    // @unchecked: the loops are used through thread-safe C calls (start/stop/shutdown/join) only.
 
     /// Where and how to listen.
     public struct Configuration: Sendable {
@@ -34,81 +34,45 @@ public final class ThriftServer: @unchecked Sendable {
     }
 
     public let configuration: Configuration
-    private let server: OpaquePointer
-    private let loops: [LoopContext]
-    private let loopContexts: [Unmanaged<LoopContext>]
+    private let loops: LoopGroup
 
     /// Binds the listener(s); nothing is served until `start`.
     public init(configuration: Configuration, processor: any ThriftProcessor, logger: Logger) throws {
         self.configuration = configuration
-        ServerLog.install(logger)
         var config = bpio_server_config()
         config.listen_fd = -1
         config.io_threads = UInt32(configuration.ioThreads ?? 0)
         config.max_frame_size = configuration.maxFrameSize
         config.max_pending_output = configuration.maxPendingOutput
         config.backlog = Int32(configuration.backlog)
-        var callbacks = bpio_callbacks()
-        callbacks.on_frame = { _, ctx, conn, frame in
-            Unmanaged<LoopContext>.fromOpaque(ctx!).takeUnretainedValue().handle(connection: conn!, frame: frame!)
-        }
-        callbacks.on_drain = { _, ctx in
-            Unmanaged<LoopContext>.fromOpaque(ctx!).takeUnretainedValue().executor.drain() ? 1 : 0
-        }
-        callbacks.on_log = { level, message in
-            ServerLog.log(level: level, message: message)
-        }
-        var err = [CChar](repeating: 0, count: 256)
-        let made: OpaquePointer? = switch configuration.listener {
+        switch configuration.listener {
         case .tcp(let host, let port):
-            host.withCString { h in
+            loops = try host.withCString { h in
                 config.host = h
                 config.port = Int32(port)
-                return bpio_server_new(&config, &callbacks, &err, err.count)
+                return try LoopGroup(config: &config, processor: processor, logger: logger)
             }
         case .unix(let path):
-            path.withCString { p in
+            loops = try path.withCString { p in
                 config.unix_path = p
-                return bpio_server_new(&config, &callbacks, &err, err.count)
+                return try LoopGroup(config: &config, processor: processor, logger: logger)
             }
         case .fileDescriptor(let fd):
-            { () -> OpaquePointer? in
-                config.listen_fd = fd
-                return bpio_server_new(&config, &callbacks, &err, err.count)
-            }()
-        }
-        guard let made else {
-            throw ServerError(message: String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
-        server = made
-        var contexts: [LoopContext] = []
-        for i in 0..<bpio_server_loop_count(made) {
-            let loop = bpio_server_loop(made, i)!
-            contexts.append(LoopContext(loop: loop, processor: processor, logger: logger))
-        }
-        loops = contexts
-        loopContexts = contexts.map { Unmanaged.passRetained($0) }
-        for (i, ctx) in loopContexts.enumerated() {
-            bpio_loop_set_ctx(bpio_server_loop(made, UInt32(i)), ctx.toOpaque())
+            config.listen_fd = fd
+            loops = try LoopGroup(config: &config, processor: processor, logger: logger)
         }
     }
 
-    deinit {
-        bpio_server_free(server)
-        for ctx in loopContexts { ctx.release() }
-    }
+    private var server: OpaquePointer { loops.server }
 
     /// The TCP port bound (the real one when configured with port 0).
     public var port: Int { Int(bpio_server_port(server)) }
     /// How many event loops serve.
-    public var loopCount: Int { loops.count }
+    public var loopCount: Int { loops.contexts.count }
 
     /// Starts the loop threads.
     public func start() throws {
-        var err = [CChar](repeating: 0, count: 256)
-        if bpio_server_start(server, &err, err.count) != 0 {
-            throw ServerError(message: String(decoding: err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
+        try loops.start()
     }
 
     /// Closes the listeners; open connections keep being served.

@@ -7,5 +7,6 @@
 #include "bpio_buf.h"
 #include "bpio_frame.h"
 #include "bpio_server.h"
+#include "bpio_client.h"
 
 #endif

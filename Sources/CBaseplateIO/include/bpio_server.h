@@ -35,7 +35,9 @@ typedef struct bpio_callbacks {
 
 typedef struct bpio_server_config {
     const char *host;       /* TCP host or address literal (NULL: all addresses) */
-    int port;               /* TCP port (0: any free port; bpio_server_port tells which) */
+    int port;               /* TCP port (0: any free port; bpio_server_port tells which; -1
+                               with no unix_path and no listen_fd: no listener, the loops
+                               serve outbound connections only) */
     const char *unix_path;  /* listen on this UNIX socket path instead of TCP */
     int listen_fd;          /* >= 0: serve this already-listening socket (Einhorn, systemd) */
     unsigned io_threads;    /* loops; 0: the number of CPUs in the process's affinity mask */
@@ -72,6 +74,8 @@ void *bpio_loop_ctx(const bpio_loop *loop);
 unsigned bpio_loop_index(const bpio_loop *loop);
 /* True on the loop's own thread. */
 int bpio_loop_is_current(const bpio_loop *loop);
+/* The loop whose thread this is, or NULL on any other thread. */
+bpio_loop *bpio_loop_current(void);
 /* Wakes the loop so that on_drain runs soon. The one call that is safe from any thread. */
 void bpio_loop_wake(bpio_loop *loop);
 /* Open connections on this loop. */

@@ -1,0 +1,75 @@
+import CBaseplateIO
+import Logging
+
+/// A set of C event loops, each on its own thread with its Swift context (executor, scratch
+/// buffers). A `ThriftServer` owns one with listeners; `LoopGroup.clients` is one without, for
+/// outbound connections made outside any server loop (tools, tests, scripts).
+final class LoopGroup: @unchecked Sendable {
+    // @unchecked: `server` is used through thread-safe C calls only; contexts are immutable.
+    let server: OpaquePointer
+    let contexts: [LoopContext]
+    private let retained: [Unmanaged<LoopContext>]
+
+    init(config: inout bpio_server_config, processor: (any ThriftProcessor)?, logger: Logger) throws {
+        ServerLog.install(logger)
+        var callbacks = bpio_callbacks()
+        callbacks.on_frame = { _, ctx, conn, frame in
+            Unmanaged<LoopContext>.fromOpaque(ctx!).takeUnretainedValue().handle(connection: conn!, frame: frame!)
+        }
+        callbacks.on_drain = { _, ctx in
+            Unmanaged<LoopContext>.fromOpaque(ctx!).takeUnretainedValue().executor.drain() ? 1 : 0
+        }
+        callbacks.on_log = { level, message in
+            ServerLog.log(level: level, message: message)
+        }
+        var err = [CChar](repeating: 0, count: 256)
+        guard let made = bpio_server_new(&config, &callbacks, &err, err.count) else {
+            throw ServerError(message: cString(err))
+        }
+        server = made
+        contexts = (0..<bpio_server_loop_count(made)).map {
+            LoopContext(loop: bpio_server_loop(made, $0)!, processor: processor, logger: logger)
+        }
+        retained = contexts.map { Unmanaged.passRetained($0) }
+        for (i, ctx) in retained.enumerated() {
+            bpio_loop_set_ctx(bpio_server_loop(made, UInt32(i)), ctx.toOpaque())
+        }
+    }
+
+    deinit {
+        bpio_server_free(server)
+        for ctx in retained { ctx.release() }
+    }
+
+    func start() throws {
+        var err = [CChar](repeating: 0, count: 256)
+        if bpio_server_start(server, &err, err.count) != 0 {
+            throw ServerError(message: cString(err))
+        }
+    }
+
+    /// The context of the loop whose thread this is, if any.
+    static var current: LoopContext? {
+        guard let loop = bpio_loop_current(), let ctx = bpio_loop_ctx(loop) else { return nil }
+        return Unmanaged<LoopContext>.fromOpaque(ctx).takeUnretainedValue()
+    }
+
+    /// One loop, no listener, started on first use: for connections made off the server loops.
+    static let clients: LoopGroup = {
+        var config = bpio_server_config()
+        config.port = -1
+        config.listen_fd = -1
+        config.io_threads = 1
+        do {
+            let group = try LoopGroup(config: &config, processor: nil, logger: Logger(label: "baseplate.client"))
+            try group.start()
+            return group
+        } catch {
+            fatalError("cannot start the client event loop: \(error)")
+        }
+    }()
+}
+
+func cString(_ chars: [CChar]) -> String {
+    String(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
