@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "Baseplate", targets: ["Baseplate"]),
         .library(name: "BaseplateServe", targets: ["BaseplateServe"]),
         .executable(name: "baseplate-serve", targets: ["serve"]),
+        .executable(name: "baseplate-healthcheck", targets: ["healthcheck"]),
+        .executable(name: "baseplate-script", targets: ["script"]),
         // MARK: codegen products (begin)
         // MARK: codegen products (end)
     ],
@@ -50,6 +52,8 @@ let package = Package(
             name: "serve",
             dependencies: ["BaseplateServe", "ExampleService"]
         ),
+        .executableTarget(name: "healthcheck", dependencies: ["BaseplateServe"]),
+        .executableTarget(name: "script", dependencies: ["BaseplateServe", "ExampleService"]),
         // MARK: codegen targets (begin)
         // MARK: codegen targets (end)
 

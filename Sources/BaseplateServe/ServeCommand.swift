@@ -36,7 +36,7 @@ struct ServeCommand: ParsableCommand {
     }
 
     private func serve(logger: Logger) throws {
-        let env = currentEnvironment()
+        let env = INIFile.processEnvironment()
         let ini = try INIFile(contentsOf: configFile)
         guard let server = ini.section("server:" + serverName, environment: env) else {
             throw StartupError(message: "\(configFile): no section [server:\(serverName)]", code: 1)
@@ -50,7 +50,7 @@ struct ServeCommand: ParsableCommand {
         let einhorn = Einhorn.listenerFD(env)
         let inherited = einhorn ?? Systemd.listenerFD(env)
         var config = ThriftServer.Configuration(
-            listener: try inherited.map { .fileDescriptor($0) } ?? parseEndpoint(bind))
+            listener: try inherited.map { .fileDescriptor($0) } ?? .init(endpoint(bind)))
         config.ioThreads = settings.ioThreads
         config.maxFrameSize = settings.maxFrameSize
         let thriftServer: ThriftServer
@@ -117,33 +117,11 @@ struct StartupError: Error {
     var code: Int32
 }
 
-/// `host:port`, `[v6]:port`, or a UNIX socket path (anything with a `/`).
-func parseEndpoint(_ text: String) throws -> ThriftServer.Configuration.Listener {
-    if text.contains("/") { return .unix(path: text) }
-    if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-        let host = String(text[text.index(after: text.startIndex)..<close])
-        let rest = text[text.index(after: close)...]
-        guard rest.hasPrefix(":"), let port = Int(rest.dropFirst()), (0...65535).contains(port) else {
-            throw StartupError(message: "invalid endpoint '\(text)'", code: 2)
-        }
-        return .tcp(host: host, port: port)
+/// `--bind`: `host:port`, `[v6]:port`, or a UNIX socket path (anything with a `/`).
+func endpoint(_ text: String) throws -> Endpoint {
+    do {
+        return try Endpoint(parsing: text)
+    } catch {
+        throw StartupError(message: "--bind: invalid endpoint '\(text)': \(error)", code: 2)
     }
-    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-          (0...65535).contains(port) else {
-        throw StartupError(message: "invalid endpoint '\(text)'", code: 2)
-    }
-    return .tcp(host: String(text[..<colon]), port: port)
-}
-
-func currentEnvironment() -> [String: String] {
-    var env: [String: String] = [:]
-    var p = environ
-    while let entry = p.pointee {
-        let s = String(cString: entry)
-        if let eq = s.firstIndex(of: "=") {
-            env[String(s[..<eq])] = String(s[s.index(after: eq)...])
-        }
-        p += 1
-    }
-    return env
 }

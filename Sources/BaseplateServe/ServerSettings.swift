@@ -32,39 +32,17 @@ struct ServerSettings {
                 throw StartupError(message: "unknown [server] key '\(key)'; valid keys: \(valid)", code: 1)
             }
         }
-        if let v = section["io_threads"] {
-            guard let n = Int(v), n > 0 else { throw StartupError(message: "io_threads: invalid integer '\(v)'", code: 1) }
-            ioThreads = n
+        do {
+            (ioThreads, maxFrameSize, drainTime, stopTimeout) = try parseConfig(section) { c in
+                (try c("io_threads", .optional(.integer)),
+                 try c("max_frame_size", .optional(.integer, default: 16 * 1024 * 1024)),
+                 try c("drain_time", .optional(.timespan, default: .seconds(5))),
+                 try c("stop_timeout", .optional(.timespanWithLegacyFallback, default: .seconds(10))))
+            }
+        } catch let error as ConfigurationError {
+            throw StartupError(message: "[server] \(error)", code: 1)
         }
-        if let v = section["max_frame_size"] {
-            guard let n = Int(v), n > 0 else { throw StartupError(message: "max_frame_size: invalid integer '\(v)'", code: 1) }
-            maxFrameSize = n
-        }
-        if let v = section["drain_time"] {
-            drainTime = try Self.timespan("drain_time", v, legacySeconds: false)
-        }
-        if let v = section["stop_timeout"] {
-            stopTimeout = try Self.timespan("stop_timeout", v, legacySeconds: true)
-        }
-    }
-
-    /// `N unit` (ms, s, min, h, d; singular or plural), or bare seconds where baseplate.py
-    /// accepts the legacy form (stop_timeout).
-    static func timespan(_ key: String, _ text: String, legacySeconds: Bool) throws -> Duration {
-        let parts = text.split(separator: " ", omittingEmptySubsequences: true)
-        if legacySeconds, parts.count == 1, let seconds = Double(parts[0]), seconds >= 0 {
-            return .milliseconds(Int64(seconds * 1000))
-        }
-        guard parts.count == 2, let n = Int64(parts[0]), n >= 0 else {
-            throw StartupError(message: "\(key): invalid timespan '\(text)'", code: 1)
-        }
-        switch parts[1].lowercased() {
-        case "millisecond", "milliseconds", "ms": return .milliseconds(n)
-        case "second", "seconds", "s", "sec", "secs": return .seconds(n)
-        case "minute", "minutes", "min", "mins": return .seconds(n * 60)
-        case "hour", "hours", "h": return .seconds(n * 3600)
-        case "day", "days", "d": return .seconds(n * 86400)
-        default: throw StartupError(message: "\(key): invalid timespan '\(text)'", code: 1)
-        }
+        if let n = ioThreads, n < 1 { throw StartupError(message: "[server] io_threads: must be at least 1", code: 1) }
+        guard maxFrameSize > 0 else { throw StartupError(message: "[server] max_frame_size: must be positive", code: 1) }
     }
 }

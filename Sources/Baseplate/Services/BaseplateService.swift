@@ -166,3 +166,25 @@ public struct BaseplateServiceV2Processor<Handler: BaseplateServiceV2Handler>: T
         }
     }
 }
+
+/// Calls `BaseplateServiceV2` (health checks) over any channel.
+public struct BaseplateServiceV2Client: Sendable {
+    private let channel: any ThriftChannel
+    private let sequenceIDs = ThriftClientCall.SequenceIDs()
+
+    public init(channel: any ThriftChannel) {
+        self.channel = channel
+    }
+
+    public func isHealthy(request: IsHealthyRequest) async throws -> Bool {
+        var args = BaseplateServiceV2IsHealthyArgs()
+        args.request = request
+        let result = try await ThriftClientCall.call(
+            "is_healthy", args: args, result: BaseplateServiceV2IsHealthyResult.self,
+            channel: channel, sequenceIDs: sequenceIDs)
+        guard let success = result.success else {
+            throw TApplicationException(.missingResult, "is_healthy failed: unknown result")
+        }
+        return success
+    }
+}

@@ -1,0 +1,3 @@
+import BaseplateServe
+
+await BaseplateHealthcheck.main()
