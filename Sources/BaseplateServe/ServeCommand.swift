@@ -66,7 +66,10 @@ struct ServeCommand: ParsableCommand {
         logger.info("Listening on \(listening)", metadata: ["io_threads": "\(thriftServer.loopCount)"])
         Systemd.notify("READY=1", env: env, logger: logger)
 
-        let sig = Self.waitForShutdownSignal(logger: logger)
+        let sig = Self.waitForShutdownSignal(logger: logger) {
+            ThreadDump.log(logger)
+            thriftServer.logRequestsInFlight()
+        }
         logger.info("Shutdown triggered by \(Signals.name(sig)).")
         ServerState.set(.shuttingDown)
         Systemd.notify("STOPPING=1", env: env, logger: logger)
@@ -79,12 +82,13 @@ struct ServeCommand: ParsableCommand {
         logger.info("Exiting")
     }
 
-    /// Waits for SIGTERM, SIGINT or SIGUSR2; SIGUSR1 is logged and waiting goes on.
-    static func waitForShutdownSignal(logger: Logger) -> Int32 {
+    /// Waits for SIGTERM, SIGINT or SIGUSR2; SIGUSR1 dumps state and waiting goes on.
+    static func waitForShutdownSignal(logger: Logger, onDump: () -> Void) -> Int32 {
         while true {
             let sig = Signals.wait()!
             if sig == SIGUSR1 {
-                logger.warning("Received SIGUSR1: the process is running and serving.")
+                logger.warning("Received SIGUSR1, dumping threads and requests in flight:")
+                onDump()
                 continue
             }
             return sig

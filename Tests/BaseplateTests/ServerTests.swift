@@ -137,3 +137,56 @@ import Testing
         #expect(idle.isClosedByPeer())
     }
 }
+
+/// SIGUSR1's request dump: each loop names its requests in flight with their age.
+@Suite(.serialized) struct InFlightTests {
+    final class Lines: @unchecked Sendable {
+        let lock = NSLockLike()
+        var lines: [String] = []
+        func add(_ s: String) { lock.withLock { lines.append(s) } }
+        var all: [String] { lock.withLock { lines } }
+    }
+
+    struct Capture: LogHandler {
+        let lines: Lines
+        var logLevel: Logger.Level = .trace
+        var metadata: Logger.Metadata = [:]
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) { lines.add(event.message.description) }
+    }
+
+    @Test func slowRequestIsListedWithItsAge() throws {
+        let lines = Lines()
+        let logger = Logger(label: "capture") { _ in Capture(lines: lines) }
+        let server = try ThriftServer(
+            configuration: .init(listener: .tcp(host: "127.0.0.1", port: 0), ioThreads: 1),
+            processor: TestProcessor(), logger: logger)
+        try server.start()
+        defer { server.shutdown(timeout: .seconds(2)) }
+        let c = try TestClient(port: server.port)
+        try c.send(c.frame("slow", StringArg(value: "300")))
+        usleep(100_000)
+        server.logRequestsInFlight()
+        usleep(50_000)
+        #expect(lines.all.contains("loop 0: 1 request(s) in flight, 1 connection(s)"))
+        #expect(lines.all.contains { $0.hasPrefix("loop 0: in flight: slow, age ") })
+        #expect(try c.readReply().value == "300")
+        server.logRequestsInFlight()
+        usleep(50_000)
+        #expect(lines.all.contains("loop 0: 0 request(s) in flight, 1 connection(s)"))
+    }
+}
+
+/// A tiny mutex for test bookkeeping.
+final class NSLockLike: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    func withLock<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
+    }
+}

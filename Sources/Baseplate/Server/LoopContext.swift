@@ -11,6 +11,9 @@ final class LoopContext: @unchecked Sendable {
     let processor: (any ThriftProcessor)?
     let logger: Logger
     private var scratch: [UInt8] = []
+    /// Requests in flight on this loop, newest first.
+    private var inFlight: RequestContext?
+    private(set) var inFlightCount = 0
 
     init(loop: OpaquePointer, processor: (any ThriftProcessor)?, logger: Logger) {
         self.loop = loop
@@ -42,6 +45,37 @@ final class LoopContext: @unchecked Sendable {
         bytes.withUnsafeBufferPointer(send)
         bytes.removeAll(keepingCapacity: true)
         swap(&bytes, &scratch)
+    }
+
+    func started(_ context: RequestContext) {
+        context.nextInFlight = inFlight
+        inFlight?.previousInFlight = context
+        inFlight = context
+        inFlightCount += 1
+    }
+
+    func finished(_ context: RequestContext) {
+        if let previous = context.previousInFlight {
+            previous.nextInFlight = context.nextInFlight
+        } else {
+            inFlight = context.nextInFlight
+        }
+        context.nextInFlight?.previousInFlight = context.previousInFlight
+        context.nextInFlight = nil
+        context.previousInFlight = nil
+        inFlightCount -= 1
+    }
+
+    /// Logs every request in flight on this loop with its age (loop thread only).
+    func logInFlight() {
+        let now = ContinuousClock.now
+        let index = bpio_loop_index(loop)
+        logger.warning("loop \(index): \(inFlightCount) request(s) in flight, \(bpio_loop_connection_count(loop)) connection(s)")
+        var next = inFlight
+        while let context = next {
+            logger.warning("loop \(index): in flight: \(context.method), age \(now - context.startTime)")
+            next = context.nextInFlight
+        }
     }
 
     /// One frame from the C core. Decodes the message header and the arguments now (the bytes
@@ -82,7 +116,7 @@ final class LoopContext: @unchecked Sendable {
             bpio_conn_close(connection)
             return
         }
-        let responder = Responder(
+        var responder = Responder(
             connection: connection, loop: self, method: header.name,
             sequenceID: header.sequenceID, compact: compact)
         guard header.type == .call || header.type == .oneway else {
@@ -109,6 +143,8 @@ final class LoopContext: @unchecked Sendable {
         let context = RequestContext(
             method: header.name,
             headers: ThriftHeaders(frame.headers, count: Int(frame.header_count)))
+        started(context)
+        responder.context = context
         // Starts on this thread at once; if the handler suspends, it resumes on this loop.
         Task.immediate(executorPreference: executor) {
             await call.invoke(context, responder)

@@ -13,6 +13,8 @@ public struct Responder: @unchecked Sendable {
     let method: String
     let sequenceID: Int32
     let compact: Bool
+    /// The request's context, once made: unlinked from the loop's in-flight list on answer.
+    var context: RequestContext?
 
     /// Sends `result` as a REPLY message.
     public func reply<T: ThriftStruct>(_ result: T) {
@@ -41,11 +43,13 @@ public struct Responder: @unchecked Sendable {
     /// Finishes a oneway call (no reply goes out).
     public func done() {
         precondition(bpio_loop_is_current(loop.loop) != 0, "Responder used off its loop thread")
+        if let context { loop.finished(context) }
         bpio_conn_done(connection)
     }
 
     private func send<T: ThriftStruct>(type: MessageType, _ body: T) {
         precondition(bpio_loop_is_current(loop.loop) != 0, "Responder used off its loop thread")
+        if let context { loop.finished(context) }
         let header = MessageHeader(name: method, type: type, sequenceID: sequenceID)
         loop.encode(compact: compact) { (w: inout BinaryWriter) in
             w.writeMessageBegin(header)

@@ -75,6 +75,14 @@ public final class ThriftServer: @unchecked Sendable {
         try loops.start()
     }
 
+    /// Logs, at WARNING, each loop's requests in flight (method and age). Each loop logs its own
+    /// from its thread, so a loop stuck in a blocking handler shows by its silence.
+    public func logRequestsInFlight() {
+        for context in loops.contexts {
+            Task(executorPreference: context.executor) { context.logInFlight() }
+        }
+    }
+
     /// Closes the listeners; open connections keep being served.
     public func stopAccepting() {
         bpio_server_stop_accepting(server)
