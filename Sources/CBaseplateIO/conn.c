@@ -420,14 +420,18 @@ void bpio_conn_flush_dirty(bpio_loop *loop) {
     }
 }
 
-void bpio_conn_process_ready(bpio_loop *loop) {
+int bpio_conn_process_ready(bpio_loop *loop) {
+    int delivered = 0;
     while (loop->ready) {
         bpio_conn *c = loop->ready;
         loop->ready = c->next_ready;
         c->in_ready = 0;
+        uint8_t was_busy = c->busy;
         deliver_buffered(c);
+        delivered |= c->busy && !was_busy;
         update_reading(c);
     }
+    return delivered;
 }
 
 void bpio_conn_free_grave(bpio_loop *loop) {

@@ -99,7 +99,9 @@ bpio_conn *bpio_conn_new(bpio_loop *loop, int fd, const bpio_client_callbacks *c
 void bpio_conn_mark_dirty(bpio_conn *c);
 void bpio_conn_shut(bpio_conn *c, const char *reason);
 void bpio_conn_accept_cb(struct ev_loop *ev, ev_io *w, int revents);
-void bpio_conn_process_ready(bpio_loop *loop);
+/* Delivers frames queued behind finished requests; nonzero when it delivered any (the
+ * application then has new work to run). */
+int bpio_conn_process_ready(bpio_loop *loop);
 void bpio_conn_flush_dirty(bpio_loop *loop);
 void bpio_conn_free_grave(bpio_loop *loop);
 void bpio_conn_close_idle(bpio_loop *loop);

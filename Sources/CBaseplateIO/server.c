@@ -64,14 +64,15 @@ static void check_done(bpio_loop *loop) {
 
 /* Runs before the loop sleeps: application work, queued frames, then one write per
  * connection with output. Repeats while the application reports more work (bounded, so a
- * busy application cannot starve I/O). */
+ * busy application cannot starve I/O; 64 rounds let a pipelined batch finish in one iteration). */
 static void prepare_cb(struct ev_loop *ev, ev_prepare *w, int revents) {
     (void)revents;
     bpio_loop *loop = w->data;
     int more = 0;
-    for (int round = 0; round < 8; round++) {
+    for (int round = 0; round < 64; round++) {
         more = loop->server->callbacks.on_drain(loop, loop->ctx);
-        bpio_conn_process_ready(loop);
+        /* Frames delivered here start new work: it must run before the loop sleeps. */
+        more |= bpio_conn_process_ready(loop);
         if (!more && loop->ready == NULL) {
             break;
         }

@@ -78,6 +78,22 @@ import Testing
         }
     }
 
+    /// Handlers that never suspend: each reply lets the next queued frame through within the
+    /// same loop iteration (a regression test: the loop once slept with that work queued).
+    @Test func pipelinedBatchOfQuickHandlers() throws {
+        try Self.withServer { server in
+            let c = try TestClient(port: server.port)
+            var batch: [UInt8] = []
+            for i in 0..<64 { batch += c.frame("echo", StringArg(value: "\(i)")) }
+            try c.send(batch)
+            for i in 0..<64 {
+                let r = try c.readReply()
+                #expect(r.header.sequenceID == Int32(i + 1))
+                #expect(r.value == "\(i)")
+            }
+        }
+    }
+
     @Test func onewayGetsNoReply() throws {
         try Self.withServer { server in
             let c = try TestClient(port: server.port)

@@ -145,8 +145,11 @@ final class LoopContext: @unchecked Sendable {
             headers: ThriftHeaders(frame.headers, count: Int(frame.header_count)))
         started(context)
         responder.context = context
-        // Starts on this thread at once; if the handler suspends, it resumes on this loop.
-        Task.immediate(executorPreference: executor) {
+        // Queued on this loop's executor and run before the loop sleeps, in this iteration:
+        // running it as a job of the executor means the handler's async calls need no executor
+        // switch (Task.immediate would start outside the executor and pay a switch at the first
+        // call, measured with callgrind).
+        Task(executorPreference: executor) {
             await call.invoke(context, responder)
         }
     }

@@ -23,12 +23,21 @@ public struct ThriftHeaders: Sendable, Sequence {
         guard let headers, count > 0 else { return }
         var total = 0
         for i in 0..<count { total += 8 + Int(headers[i].key_len) + Int(headers[i].value_len) }
-        storage.reserveCapacity(total)
-        for i in 0..<count {
-            let h = headers[i]
-            append(UnsafeBufferPointer(start: h.key, count: Int(h.key_len)),
-                   UnsafeBufferPointer(start: h.value, count: Int(h.value_len)))
+        // One allocation, filled with memcpy: this runs for every request that has headers.
+        storage = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            var p = UnsafeMutableRawPointer(buffer.baseAddress!)
+            func put(_ bytes: UnsafePointer<UInt8>?, _ length: UInt32) {
+                p.storeBytes(of: length, as: UInt32.self)
+                if let bytes, length > 0 { p.advanced(by: 4).copyMemory(from: bytes, byteCount: Int(length)) }
+                p = p.advanced(by: 4 + Int(length))
+            }
+            for i in 0..<count {
+                put(headers[i].key, headers[i].key_len)
+                put(headers[i].value, headers[i].value_len)
+            }
+            initialized = total
         }
+        self.count = count
     }
 
     private mutating func append(_ key: some Collection<UInt8>, _ value: some Collection<UInt8>) {
