@@ -11,6 +11,8 @@ let package = Package(
         .executable(name: "baseplate-healthcheck", targets: ["healthcheck"]),
         .executable(name: "baseplate-script", targets: ["script"]),
         // MARK: codegen products (begin)
+        .executable(name: "thrift-swift", targets: ["thrift-swift"]),
+        .plugin(name: "ThriftSwiftPlugin", targets: ["ThriftSwiftPlugin"]),
         // MARK: codegen products (end)
     ],
     dependencies: [
@@ -55,6 +57,32 @@ let package = Package(
         .executableTarget(name: "healthcheck", dependencies: ["BaseplateServe"]),
         .executableTarget(name: "script", dependencies: ["BaseplateServe", "ExampleService"]),
         // MARK: codegen targets (begin)
+        // The Thrift IDL compiler: a library in stages, a thin CLI, and a build-tool plugin running it.
+        .target(name: "ThriftCodegen", exclude: ["README.md"]),
+        .executableTarget(name: "thrift-swift", dependencies: ["ThriftCodegen"]),
+        .plugin(name: "ThriftSwiftPlugin", capability: .buildTool(), dependencies: ["thrift-swift"]),
+        // Generated code under test, compiled by the plugin with warnings as errors.
+        .target(
+            name: "CodegenFixtureBase",
+            dependencies: ["Baseplate"],
+            path: "Tests/CodegenFixtures/Base",
+            swiftSettings: [.unsafeFlags(["-warnings-as-errors"])],
+            plugins: ["ThriftSwiftPlugin"]
+        ),
+        .target(
+            name: "CodegenFixture",
+            dependencies: ["Baseplate", "CodegenFixtureBase"],
+            path: "Tests/CodegenFixtures/Everything",
+            swiftSettings: [.unsafeFlags(["-warnings-as-errors"])],
+            plugins: ["ThriftSwiftPlugin"]
+        ),
+        .testTarget(
+            name: "ThriftCodegenTests",
+            dependencies: [
+                "ThriftCodegen", "CodegenFixture", "CodegenFixtureBase", "Baseplate", "CBaseplateIO", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // MARK: codegen targets (end)
 
         // Locating and running the C++ peers (Tests/Peers), shared by the test targets.

@@ -1,0 +1,1 @@
+// The generated code of base.thrift is this module's content (see the ThriftSwiftPlugin).
