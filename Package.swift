@@ -34,7 +34,9 @@ let package = Package(
                 "CBaseplateIO",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["Config/README.md"]
+            exclude: ["Config/README.md"],
+            // Compiles idl/baseplate.thrift (named in thrift-swift-config.json) at build time.
+            plugins: ["ThriftSwiftPlugin"]
         ),
         // baseplate-serve as a library: CLI, app factories, lifecycle, process managers, logging.
         .target(
@@ -48,7 +50,8 @@ let package = Package(
         .target(
             name: "ExampleService",
             dependencies: ["Baseplate"],
-            path: "example/Sources/ExampleService"
+            path: "example/Sources/ExampleService",
+            plugins: ["ThriftSwiftPlugin"]
         ),
         .executableTarget(
             name: "serve",
@@ -88,6 +91,10 @@ let package = Package(
         // Locating and running the C++ peers (Tests/Peers), shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CBaseplateIOTests", dependencies: ["CBaseplateIO", "TestSupport"]),
+        .testTarget(
+            name: "ExampleServiceTests",
+            dependencies: ["ExampleService", "Baseplate", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "BaseplateTests", dependencies: ["Baseplate", "CBaseplateIO", "TestSupport"]),
     ],
     cLanguageStandard: .c11

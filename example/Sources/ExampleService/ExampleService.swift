@@ -1,14 +1,41 @@
 import Baseplate
+import Synchronization
 
-/// The example service: answers baseplate's health checks with the framework's default
-/// (readiness fails while the server drains). It is what `make serve` runs.
-public struct ExampleHandler: BaseplateServiceV2Handler {
+/// The example service (example.thrift): baseplate's health checks, inherited from
+/// `BaseplateServiceV2` with the framework's default answer (readiness fails while the server
+/// drains), and a small greeting API. It is what `make serve` runs.
+public final class ExampleHandler: ExampleServiceHandler {
+    /// Most names one greeting may carry.
+    public static let recipientLimit: Int32 = 8
+
+    private let recorded = Mutex<[Contact]>([])
+
     public init() {}
+
+    public func greet(names: [String], tone: Tone?, context: RequestContext) async throws -> Greeting {
+        guard names.count <= Self.recipientLimit else {
+            throw TooManyRecipients(limit: Self.recipientLimit)
+        }
+        let opening = tone == .formal ? "Good day" : "Hello"
+        let text = names.isEmpty ? "\(opening)!" : "\(opening), \(names.joined(separator: " and "))!"
+        var counts: [String: Int64] = [:]
+        for name in names { counts[name, default: 0] += 1 }
+        return Greeting(text: text, tone: tone, recipients: names, counts: counts)
+    }
+
+    public func record(contact: Contact?, context: RequestContext) async throws {
+        guard let contact else { return }
+        recorded.withLock { $0.append(contact) }
+    }
+
+    public func contacts(context: RequestContext) async throws -> [Contact] {
+        recorded.withLock { $0 }
+    }
 }
 
 /// The app factory named in example.ini (`factory = ExampleService:make_processor`).
 public func makeProcessor(appConfig: [String: String]) throws -> any ThriftProcessor {
-    BaseplateServiceV2Processor(handler: ExampleHandler())
+    ExampleServiceProcessor(handler: ExampleHandler())
 }
 
 /// A script function (`baseplate-script example.ini ExampleService:print_config`): prints the
