@@ -44,7 +44,15 @@ struct ServeCommand: ParsableCommand {
         guard let app = ini.section("app:" + appName, environment: env) else {
             throw StartupError(message: "\(configFile): no section [app:\(appName)]", code: 1)
         }
-        let settings = try ServerSettings(server, logger: logger)
+        let serverFactory = server["factory"] ?? ""
+        guard ["baseplate.server.thrift", "baseplate.server.thrift:make_server"].contains(serverFactory) else {
+            throw StartupError(
+                message: "server factory '\(serverFactory)' is not available; this server provides: baseplate.server.thrift",
+                code: 2)
+        }
+        // Keys [DEFAULT] gives every section are not the server section's own: not checked.
+        let defaultKeys = Set(ini.defaults.map(\.key))
+        let settings = try ServerSettings(server, inherited: defaultKeys, logger: logger)
         let processor = try AppLoader.load(app, factories: Self.factories)
 
         let einhorn = Einhorn.listenerFD(env)
@@ -73,7 +81,10 @@ struct ServeCommand: ParsableCommand {
         logger.info("Shutdown triggered by \(Signals.name(sig)).")
         ServerState.set(.shuttingDown)
         Systemd.notify("STOPPING=1", env: env, logger: logger)
-        Self.exitOnSecondSignal(logger: logger)
+        Self.exitOnSecondSignal(logger: logger) {
+            ThreadDump.log(logger)
+            thriftServer.logRequestsInFlight()
+        }
         logger.info("Draining inbound requests...", metadata: ["drain_time": "\(settings.drainTime)"])
         Self.sleep(settings.drainTime)
         logger.info("Gracefully shutting down...")
@@ -97,11 +108,15 @@ struct ServeCommand: ParsableCommand {
 
     /// After the first shutdown signal, a second one ends the process at once (an operator
     /// who means it), from a thread of its own so the drain and stop can block.
-    static func exitOnSecondSignal(logger: Logger) {
+    static func exitOnSecondSignal(logger: Logger, onDump: @escaping @Sendable () -> Void) {
         startDetachedThread {
             while true {
                 let sig = Signals.wait()!
-                if sig == SIGUSR1 { continue }
+                if sig == SIGUSR1 {
+                    logger.warning("Received SIGUSR1, dumping threads and requests in flight:")
+                    onDump()
+                    continue
+                }
                 logger.warning("Second signal (\(Signals.name(sig))): exiting now.")
                 _exit(1)
             }

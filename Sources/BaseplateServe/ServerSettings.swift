@@ -21,8 +21,8 @@ struct ServerSettings {
         "monitoring.gc.refcycle",
     ]
 
-    init(_ section: [String: String], logger: Logger) throws {
-        for key in section.keys.sorted() where !Self.implemented.contains(key) {
+    init(_ section: [String: String], inherited: Set<String> = [], logger: Logger) throws {
+        for key in section.keys.sorted() where !Self.implemented.contains(key) && !inherited.contains(key) {
             if Self.notYetImplemented.contains(key) {
                 logger.warning("[server] key '\(key)' is not implemented by this server yet; ignored")
             } else if key == "max_concurrency" {

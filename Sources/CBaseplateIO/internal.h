@@ -86,6 +86,7 @@ struct bpio_server {
     atomic_int shutdown;
     atomic_uint shutdown_timeout_ms;
     atomic_uint shared_watchers; /* loops still watching shared_fd */
+    atomic_uint listening_loops; /* loops whose listener is still open */
 };
 
 void bpio_log(const bpio_server *server, int level, const char *fmt, ...)

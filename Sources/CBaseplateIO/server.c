@@ -42,6 +42,7 @@ static void stop_listening(bpio_loop *loop) {
         return;
     }
     loop->accepting = 0;
+    atomic_fetch_sub(&loop->server->listening_loops, 1);
     ev_io_stop(loop->ev, &loop->accept_w);
     ev_timer_stop(loop->ev, &loop->accept_retry_w);
     bpio_server *s = loop->server;
@@ -184,6 +185,7 @@ bpio_server *bpio_server_new(const bpio_server_config *config, const bpio_callba
         loop->accept_w.data = loop;
         ev_io_start(loop->ev, &loop->accept_w);
         loop->accepting = 1;
+        atomic_fetch_add(&s->listening_loops, 1);
     }
     return s;
 }
@@ -220,6 +222,14 @@ void bpio_server_stop_accepting(bpio_server *s) {
     atomic_store(&s->stop_accepting, 1);
     for (unsigned i = 0; i < s->loop_count; i++) {
         ev_async_send(s->loops[i].ev, &s->loops[i].async_w);
+    }
+    /* Wait (up to 1 s) until every listener is closed, so a client that reconnects after the
+     * shutdown closes its connection is refused rather than accepted and then reset. */
+    for (int i = 0; i < 1000 && atomic_load(&s->listening_loops) > 0; i++) {
+        if (!s->loops[0].thread_started) {
+            break; /* loops not running: nothing closes the listeners */
+        }
+        usleep(1000);
     }
 }
 

@@ -58,7 +58,8 @@ int bpio_server_port(const bpio_server *server);
 
 /* Starts one thread per loop. Returns 0, or -1 with a message in err. */
 int bpio_server_start(bpio_server *server, char *err, size_t err_len);
-/* Closes the listeners (thread-safe). Connections already open keep being served. */
+/* Closes the listeners and waits (up to 1 s) until they are closed (thread-safe).
+ * Connections already open keep being served. */
 void bpio_server_stop_accepting(bpio_server *server);
 /* Asks every loop to finish: idle connections close at once, busy ones after their reply is
  * written, and the loops exit once no connection is left or `timeout_ms` passes. Thread-safe. */
