@@ -429,3 +429,92 @@ def wait_closed(sock: socket.socket, timeout: float = 5.0) -> bytes:
 
 def env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers for the lifecycle, process-manager, config and tool tests
+# --------------------------------------------------------------------------------------------
+
+#: The smallest INI the stock binary serves; tests add server keys to it.
+BASE_INI = """\
+[app:main]
+factory = ExampleService:make_processor
+
+[server:main]
+factory = baseplate.server.thrift
+"""
+
+
+def ini_with(server_keys: str = "", before: str = "", app_keys: str = "") -> str:
+    """BASE_INI with extra `[server:main]` lines, extra `[app:main]` lines and text in front
+    (for example a [DEFAULT] section)."""
+    text = BASE_INI.replace("ExampleService:make_processor\n",
+                            "ExampleService:make_processor\n" + app_keys, 1)
+    return before + text + server_keys
+
+
+def log_records(text: str) -> List[dict]:
+    """The server's stderr as records: each JSON line parsed (keys as the server wrote them,
+    `level` and `message` among them); any other non-empty line as
+    {"level": None, "message": line, "raw": line}."""
+    import json
+    out = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            if not isinstance(rec, dict):
+                raise ValueError
+        except ValueError:
+            rec = {"level": None, "message": line}
+        rec["raw"] = line
+        out.append(rec)
+    return out
+
+
+def padded_framed_request(total_frame_len: int, seqid: int) -> bytes:
+    """A framed-binary is_healthy(V1) call whose frame length field is exactly total_frame_len,
+    padded with an unknown string field (id 99) the server must skip."""
+    def args_with(n):
+        def write(p):
+            p.writeStructBegin("is_healthy_args")
+            p.writeFieldBegin("pad", TType.STRING, 99)
+            p.writeBinary(b"p" * n)
+            p.writeFieldEnd()
+            p.writeFieldStop()
+            p.writeStructEnd()
+        return write
+
+    base = len(request("framed-binary", seqid, write_args=args_with(0))) - 4
+    if total_frame_len < base:
+        raise ValueError(f"frame length {total_frame_len} < minimum {base}")
+    req = request("framed-binary", seqid, write_args=args_with(total_frame_len - base))
+    assert struct.unpack(">I", req[:4])[0] == total_frame_len
+    return req
+
+
+def frame_size_accepted(port: int, total_frame_len: int, wait: float = 0.5) -> bool:
+    """Whether the server on `port` accepts a frame of that length: the first 64 bytes are sent;
+    a server whose max_frame_size is smaller closes the connection (False); otherwise it waits
+    for the rest, which is then sent and must be answered (True)."""
+    req = padded_framed_request(total_frame_len, 77)
+    with connect(port) as s:
+        s.sendall(req[:64])
+        s.settimeout(wait)
+        try:
+            early = s.recv(1)
+        except socket.timeout:
+            early = None
+        except ConnectionResetError:
+            return False
+        if early == b"":
+            return False
+        if early is not None:
+            raise AssertionError(f"server replied to half a request: {early!r}")
+        s.settimeout(5)
+        s.sendall(req[64:])
+        rep = read_reply(SocketReader(s), "framed-binary")
+        if (rep.mtype, rep.seqid, rep.success) != (REPLY, 77, True):
+            raise AssertionError(f"unexpected reply {rep}")
+        return True

@@ -221,3 +221,171 @@ def pytest_runtest_makereport(item, call):
         for proc in list(_live_servers):
             state = "running" if proc.alive() else f"exited with {proc.proc.returncode}"
             report.sections.append((f"{proc.name} on port {proc.port} ({state})", proc.logs()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Processes with a custom environment or inherited sockets, and the companion tools
+# (test_lifecycle.py, test_process_managers.py, test_config_errors.py, test_tools.py)
+# ---------------------------------------------------------------------------------------------
+
+def tool_binary(name: str, env_var: str) -> Path:
+    """A companion tool (baseplate-healthcheck, baseplate-script): $env_var, else next to the
+    server binary. Missing: skipped, except under CI where it is a failure."""
+    path = Path(os.environ.get(env_var) or server_binary().parent / name)
+    if not os.access(path, os.X_OK):
+        msg = f"{name} {path} is missing (build it with `swift build -c release` or set {env_var})"
+        if IN_CI:
+            pytest.fail(msg + "; under CI a missing tool is a failure", pytrace=False)
+        pytest.skip(msg)
+    return path
+
+
+def require_real_server() -> Path:
+    """These tests drive the server's process lifecycle, so they need the real binary: a
+    stand-in skips them; a missing binary fails them (as _server_argv does)."""
+    if STANDIN:
+        pytest.skip(f"lifecycle/config tests run only against baseplate-serve, not stand-in {STANDIN}")
+    binary = server_binary()
+    if not os.access(binary, os.X_OK):
+        pytest.fail(f"server binary {binary} does not exist: build it (`swift build -c release`) "
+                    "or set BASEPLATE_SERVE", pytrace=False)
+    return binary
+
+
+class LaunchedProcess(ServerProcess):
+    """A server started with a custom environment, inherited fds or a wrapper in front, that the
+    test waits on itself. kill() SIGKILLs it but leaves it in the failure report's server list;
+    the `launch` fixture removes it at teardown."""
+
+    def __init__(self, argv: List[str], port: int, log_dir: Path, name: str,
+                 env: Optional[dict] = None, pass_fds=()):
+        super().__init__(argv, port, log_dir, name)
+        self.env = env
+        self.pass_fds = tuple(pass_fds)
+        self.started_at = 0.0
+
+    def launch(self) -> "LaunchedProcess":
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.proc = subprocess.Popen(self.argv, cwd=REPO_ROOT, stdout=out, stderr=err,
+                                         stdin=subprocess.DEVNULL, env=self.env,
+                                         pass_fds=self.pass_fds)
+        self.started_at = time.monotonic()
+        _live_servers.append(self)
+        return self
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def signal(self, sig: int) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+
+    def wait_exit(self, timeout: float) -> Optional[int]:
+        """The exit status, or None if it is still running after `timeout` seconds."""
+        try:
+            return self.proc.wait(timeout=max(timeout, 0.0))
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+
+    def stderr_text(self) -> str:
+        try:
+            return self.stderr_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def records(self) -> List[dict]:
+        return bpwire.log_records(self.stderr_text())
+
+    def wait_for(self, predicate, what: str, timeout: float = READY_TIMEOUT, allow_exit=False):
+        """Polls predicate() until it returns something truthy; fails with the logs if the
+        process exits first (unless allow_exit) or `timeout` passes."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = predicate()
+            if result:
+                return result
+            if not allow_exit and self.proc.poll() is not None:
+                pytest.fail(f"{self.name} exited with {self.proc.returncode} while waiting for "
+                            f"{what}\nargv: {self.argv}\n{self.logs()}", pytrace=False)
+            if time.monotonic() > deadline:
+                pytest.fail(f"timed out after {timeout:.1f} s waiting for {what}\n"
+                            f"argv: {self.argv}\n{self.logs()}", pytrace=False)
+            time.sleep(0.02)
+
+    def wait_log(self, needle: str, timeout: float = 5.0, level: Optional[str] = None) -> dict:
+        """The first log record whose message contains `needle` (and has `level`)."""
+        def find():
+            for rec in self.records():
+                if needle in str(rec.get("message")) and (level is None or rec.get("level") == level):
+                    return rec
+            return None
+        return self.wait_for(find, f"a log line containing {needle!r}", timeout, allow_exit=True)
+
+    def wait_serving(self, port: Optional[int] = None, timeout: float = READY_TIMEOUT) -> None:
+        """Until an is_healthy(LIVENESS) call on 127.0.0.1:port is answered."""
+        port = self.port if port is None else port
+
+        def answered():
+            try:
+                rep = bpwire.call(port, "header-compact", 1, write_args=bpwire.v2_args(bpwire.LIVENESS))
+                return rep.mtype == bpwire.REPLY
+            except (OSError, EOFError, bpwire.TTransportException):
+                return False
+        self.wait_for(answered, f"an answer on 127.0.0.1:{port}", timeout)
+
+
+@pytest.fixture
+def launch(tmp_path, server_logs_dir):
+    """Factory: launch(ini_text, args=(), bind=None, env_extra=None, pass_fds=(), prefix=(),
+    wait=True) starts `prefix + [baseplate-serve, CONFIG, --bind BIND, *args]` with the test's
+    environment plus env_extra and waits until it answers on its --bind port (wait=False: the
+    test waits itself). Every process is SIGKILLed at teardown if still running."""
+    launched: List[LaunchedProcess] = []
+
+    def _launch(ini_text: str, args=(), bind: Optional[str] = None, env_extra=None, pass_fds=(),
+                prefix=(), wait: bool = True) -> LaunchedProcess:
+        binary = require_real_server()
+        config = tmp_path / f"launch-{len(launched)}.ini"
+        config.write_text(ini_text)
+        port = free_port()
+        if bind is None:
+            bind = f"127.0.0.1:{port}"
+        env = dict(os.environ)
+        env.update(env_extra or {})
+        argv = [*prefix, str(binary), str(config), "--bind", bind, *args]
+        proc = LaunchedProcess(argv, port, server_logs_dir, "launched-server", env, pass_fds)
+        proc.config_path = config
+        launched.append(proc.launch())
+        if wait:
+            proc.wait_serving()
+        return proc
+
+    yield _launch
+    for proc in launched:
+        proc.kill()
+        if proc in _live_servers:
+            _live_servers.remove(proc)
+
+
+@pytest.fixture(scope="session")
+def serve_binary() -> Path:
+    """The real baseplate-serve (stand-ins skip, a missing binary fails): see require_real_server."""
+    return require_real_server()
+
+
+@pytest.fixture(scope="session")
+def our_healthcheck() -> Path:
+    """This project's baseplate-healthcheck ($BASEPLATE_HEALTHCHECK or next to the server)."""
+    return tool_binary("baseplate-healthcheck", "BASEPLATE_HEALTHCHECK")
+
+
+@pytest.fixture(scope="session")
+def our_script() -> Path:
+    """This project's baseplate-script ($BASEPLATE_SCRIPT or next to the server)."""
+    return tool_binary("baseplate-script", "BASEPLATE_SCRIPT")
