@@ -6,7 +6,7 @@ VENV := .venv
 PEERS := .build/peers
 APT_PACKAGES := libev-dev libthrift-dev thrift-compiler libboost-dev libevent-dev zlib1g-dev python3-venv g++ make
 
-.PHONY: serve test deps venv peers build swift-test integration-test c-checks perf clean
+.PHONY: serve test deps venv peers build swift-test integration-test c-checks example-dynamic perf clean
 
 # Debian packages, installed only when missing (apt-get needs root: CI and the dev machines are root).
 deps:
@@ -36,7 +36,16 @@ peers: deps
 swift-test: deps peers
 	BPIO_PEERS=$(CURDIR)/$(PEERS) $(SWIFT) test
 
-integration-test: build peers venv
+# The example app as a shared library, linked against (not embedding) the framework: loaded by
+# baseplate-serve for `factory = ExampleDynamic:make_processor`.
+RELEASE := .build/release
+example-dynamic: build
+	swiftc -emit-library -parse-as-library -O -module-name ExampleDynamic \
+	  -o $(RELEASE)/libExampleDynamic.so example/Dynamic/ExampleDynamic.swift \
+	  -I $(RELEASE)/Modules -Xcc -fmodule-map-file=$(RELEASE)/CBaseplateIO.build/module.modulemap \
+	  -Xcc -ISources/CBaseplateIO/include -Xcc -fmodule-map-file=Sources/CLibev/module.modulemap
+
+integration-test: build example-dynamic peers venv
 	BASEPLATE_SERVE=$(CURDIR)/.build/release/baseplate-serve BPIO_PEERS=$(CURDIR)/$(PEERS) \
 	  $(VENV)/bin/python -m pytest -q Tests/Integration
 

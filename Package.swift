@@ -55,7 +55,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "serve",
-            dependencies: ["BaseplateServe", "ExampleService"]
+            dependencies: ["BaseplateServe", "ExampleService"],
+            // App factories in shared libraries bind to this binary's copy of the framework.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]
         ),
         .executableTarget(name: "healthcheck", dependencies: ["BaseplateServe"]),
         .executableTarget(name: "script", dependencies: ["BaseplateServe", "ExampleService"]),

@@ -53,7 +53,7 @@ struct ServeCommand: ParsableCommand {
         // Keys [DEFAULT] gives every section are not the server section's own: not checked.
         let defaultKeys = Set(ini.defaults.map(\.key))
         let settings = try ServerSettings(server, inherited: defaultKeys, logger: logger)
-        let processor = try AppLoader.load(app, factories: Self.factories)
+        let processor = try AppLoader.load(app, factories: Self.factories, configFile: configFile)
 
         let einhorn = Einhorn.listenerFD(env)
         let inherited = einhorn ?? Systemd.listenerFD(env)
