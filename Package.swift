@@ -43,6 +43,7 @@ let package = Package(
             name: "BaseplateServe",
             dependencies: [
                 "Baseplate",
+                "CBaseplateIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -24,6 +24,7 @@ public enum BaseplateServe {
         // Shutdown signals are taken by the main thread with sigwait: block them before any
         // other thread exists, so that none is delivered elsewhere.
         Signals.block()
+        ThreadDump.install()
         ServeCommand.factories = factories
         ServeCommand.main()
         exit(0)

@@ -92,6 +92,8 @@ struct bpio_server {
 void bpio_log(const bpio_server *server, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* stacks.c */
+int bpio_stack_signal(void);
 /* listen.c */
 int bpio_listen_open(bpio_server *server, char *err, size_t err_len);
 /* conn.c */

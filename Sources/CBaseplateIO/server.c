@@ -194,6 +194,7 @@ static void *loop_main(void *arg) {
     bpio_loop *loop = arg;
     sigset_t all;
     sigfillset(&all);
+    sigdelset(&all, bpio_stack_signal()); /* SIGUSR1's dump asks each thread for its stack */
     pthread_sigmask(SIG_BLOCK, &all, NULL);
     char name[16];
     snprintf(name, sizeof name, "bpio-loop-%u", loop->index);

@@ -8,5 +8,6 @@
 #include "bpio_frame.h"
 #include "bpio_server.h"
 #include "bpio_client.h"
+#include "bpio_stacks.h"
 
 #endif
