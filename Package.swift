@@ -95,6 +95,10 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CBaseplateIOTests", dependencies: ["CBaseplateIO", "TestSupport"]),
         .testTarget(
+            name: "BaseplateServeTests",
+            dependencies: ["BaseplateServe", "Baseplate", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
             name: "ExampleServiceTests",
             dependencies: ["ExampleService", "Baseplate", .product(name: "Logging", package: "swift-log")]
         ),

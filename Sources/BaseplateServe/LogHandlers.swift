@@ -1,3 +1,4 @@
+import Baseplate
 import Logging
 
 #if canImport(Glibc)
@@ -87,6 +88,11 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
+        LogSetup.write(format(event))
+    }
+
+    /// The JSON line for one event (without the newline).
+    func format(_ event: LogEvent) -> String {
         let (level, message, metadata) = (event.level, event.message, event.metadata)
         let (source, file, function, line) = (event.source, event.file, event.function, event.line)
         var fields: [(String, String)] = [
@@ -102,11 +108,14 @@ struct JSONLogHandler: LogHandler {
             ("thread", "\(UInt(bitPattern: Int(pthread_self())))"),
             ("threadName", JSON.string(currentThreadName())),
         ]
+        if let request = RequestContext.current {
+            fields.append(("traceID", JSON.string(request.traceID)))  // baseplate.py's field name
+        }
         let merged = self.metadata.merging(metadata ?? [:]) { $1 }
         for (k, v) in merged.sorted(by: { $0.key < $1.key }) {
             fields.append((k, JSON.string("\(v)")))
         }
-        LogSetup.write("{" + fields.map { "\(JSON.string($0.0)): \($0.1)" }.joined(separator: ", ") + "}")
+        return "{" + fields.map { "\(JSON.string($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
     }
 
     private func currentThreadName() -> String {

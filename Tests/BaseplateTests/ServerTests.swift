@@ -28,6 +28,16 @@ import Testing
         }
     }
 
+    @Test func handlerSeesItsRequestAndTraceID() throws {
+        try Self.withServer { server in
+            let c = try TestClient(port: server.port)
+            #expect(try c.call("traceid", "", headers: [("Trace", "5678")]).value == "5678")
+            let own = try #require(try c.call("traceid", "").value)
+            let other = try #require(try c.call("traceid", "").value)
+            #expect(UInt64(own) != nil && UInt64(other) != nil && own != other)
+        }
+    }
+
     @Test func unknownMethodKeepsTheConnection() throws {
         try Self.withServer { server in
             let c = try TestClient(port: server.port)

@@ -24,6 +24,12 @@ struct TestProcessor: ThriftProcessor {
             return ThriftCall { context, responder in
                 responder.reply(StringArg(id: 0, value: context.headers.string(args.value) ?? "<none>"))
             }
+        case "traceid":
+            // The request the handler's task is serving, as loggers see it.
+            _ = try StringArg(from: &reader)
+            return ThriftCall { _, responder in
+                responder.reply(StringArg(id: 0, value: RequestContext.current?.traceID ?? "<none>"))
+            }
         case "boom":
             _ = try StringArg(from: &reader)
             return ThriftCall { _, responder in

@@ -11,14 +11,28 @@ public final class RequestContext: @unchecked Sendable {
     public let headers: ThriftHeaders
     /// When the server started handling the request.
     public let startTime: ContinuousClock.Instant
+    /// A random id for a request that arrives without a trace (see `traceID`).
+    let localTraceID: UInt64
+
+    /// The request's trace id as baseplate formats it (a decimal string): the upstream `Trace`
+    /// header when there is one, else an id made for this request. Log lines written while the
+    /// request is handled carry it as `traceID`.
+    public var traceID: String {
+        if let upstream = headers.string("Trace"), !upstream.isEmpty { return upstream }
+        return String(localTraceID)
+    }
+
+    /// The request the current task is handling, if any (set by the server around the handler).
+    @TaskLocal public static var current: RequestContext?
 
     /// The loop's list of requests in flight (for SIGUSR1 dumps and, later, deadlines).
     var nextInFlight: RequestContext?
     unowned(unsafe) var previousInFlight: RequestContext?
 
-    public init(method: String, headers: ThriftHeaders = ThriftHeaders()) {
+    public init(method: String, headers: ThriftHeaders = ThriftHeaders(), localTraceID: UInt64 = 0) {
         self.method = method
         self.headers = headers
         self.startTime = .now
+        self.localTraceID = localTraceID
     }
 }

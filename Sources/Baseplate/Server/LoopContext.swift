@@ -14,6 +14,9 @@ final class LoopContext: @unchecked Sendable {
     /// Requests in flight on this loop, newest first.
     private var inFlight: RequestContext?
     private(set) var inFlightCount = 0
+    /// Trace ids for requests without one: a fast generator per loop (the system generator
+    /// costs a getrandom syscall per call), seeded from it once.
+    private var idState: UInt64 = UInt64.random(in: 1...UInt64.max)
 
     init(loop: OpaquePointer, processor: (any ThriftProcessor)?, logger: Logger) {
         self.loop = loop
@@ -45,6 +48,14 @@ final class LoopContext: @unchecked Sendable {
         bytes.withUnsafeBufferPointer(send)
         bytes.removeAll(keepingCapacity: true)
         swap(&bytes, &scratch)
+    }
+
+    /// xorshift64*: uniform enough for ids, a few instructions each.
+    private func nextTraceID() -> UInt64 {
+        idState ^= idState >> 12
+        idState ^= idState << 25
+        idState ^= idState >> 27
+        return idState &* 2_685_821_657_736_338_717
     }
 
     func started(_ context: RequestContext) {
@@ -142,7 +153,8 @@ final class LoopContext: @unchecked Sendable {
         }
         let context = RequestContext(
             method: header.name,
-            headers: ThriftHeaders(frame.headers, count: Int(frame.header_count)))
+            headers: ThriftHeaders(frame.headers, count: Int(frame.header_count)),
+            localTraceID: nextTraceID())
         started(context)
         responder.context = context
         // Queued on this loop's executor and run before the loop sleeps, in this iteration:
@@ -150,7 +162,9 @@ final class LoopContext: @unchecked Sendable {
         // switch (Task.immediate would start outside the executor and pay a switch at the first
         // call, measured with callgrind).
         Task(executorPreference: executor) {
-            await call.invoke(context, responder)
+            await RequestContext.$current.withValue(context) {
+                await call.invoke(context, responder)
+            }
         }
     }
 }
