@@ -92,7 +92,7 @@ let package = Package(
         // MARK: codegen targets (end)
 
         // Locating and running the C++ peers (Tests/Peers), shared by the test targets.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CBaseplateIO"], path: "Tests/TestSupport"),
         .testTarget(name: "CBaseplateIOTests", dependencies: ["CBaseplateIO", "TestSupport"]),
         .testTarget(
             name: "BaseplateServeTests",

@@ -75,27 +75,7 @@ int bpio_client_send(bpio_client *c, const uint8_t *message, size_t len, int32_t
     if (c->closed) {
         return -1;
     }
-    int rc;
-    switch (c->req_dialect) {
-    case BPIO_DIALECT_HEADER:
-        rc = bpio_theader_write(&c->out, 0, seqid, c->req_protocol, 0, headers, header_count,
-                                message, len);
-        break;
-    case BPIO_DIALECT_FRAMED_BINARY:
-    case BPIO_DIALECT_FRAMED_COMPACT: {
-        uint8_t prefix[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
-                             (uint8_t)len};
-        rc = bpio_buf_reserve(&c->out, 4 + len);
-        if (rc == 0) {
-            bpio_buf_append(&c->out, prefix, 4);
-            bpio_buf_append(&c->out, message, len);
-        }
-        break;
-    }
-    default:
-        rc = bpio_buf_append(&c->out, message, len);
-        break;
-    }
+    int rc = bpio_conn_append_frame(c, 0, seqid, 0, headers, header_count, message, len);
     if (rc == 0) {
         bpio_conn_mark_dirty(c);
     }

@@ -485,42 +485,45 @@ static int finish_request(bpio_conn *c) {
     return 0;
 }
 
-int bpio_conn_reply(bpio_conn *c, const uint8_t *message, size_t len) {
-    if (c->closed) {
-        return finish_request(c);
-    }
-    bpio_loop *loop = c->loop;
-    int rc = 0;
+/* Appends one message to the connection's output, framed in its dialect: THeader (with the
+ * given flags, seqid and headers, zlib-compressed when asked), a length prefix, or bare. */
+int bpio_conn_append_frame(bpio_conn *c, uint16_t flags, int32_t seqid, int zlib,
+                           const bpio_header *headers, uint32_t header_count,
+                           const uint8_t *message, size_t len) {
     switch (c->req_dialect) {
     case BPIO_DIALECT_HEADER:
-        if (c->req_zlib) {
-            loop->deflated.len = 0;
-            rc = bpio_zlib_deflate(message, len, &loop->deflated);
-            message = loop->deflated.data;
-            len = loop->deflated.len;
+        if (zlib) {
+            c->loop->deflated.len = 0;
+            if (bpio_zlib_deflate(message, len, &c->loop->deflated) != 0) {
+                return -1;
+            }
+            message = c->loop->deflated.data;
+            len = c->loop->deflated.len;
         }
-        if (rc == 0) {
-            rc = bpio_theader_write(&c->out, c->req_flags, c->req_seqid, c->req_protocol,
-                                    c->req_zlib, NULL, 0, message, len);
-        }
-        break;
+        return bpio_theader_write(&c->out, flags, seqid, c->req_protocol, zlib, headers,
+                                  header_count, message, len);
     case BPIO_DIALECT_FRAMED_BINARY:
     case BPIO_DIALECT_FRAMED_COMPACT: {
         uint8_t prefix[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
                              (uint8_t)len};
-        rc = bpio_buf_reserve(&c->out, 4 + len);
-        if (rc == 0) {
-            bpio_buf_append(&c->out, prefix, 4);
-            bpio_buf_append(&c->out, message, len);
+        if (bpio_buf_reserve(&c->out, 4 + len) != 0) {
+            return -1;
         }
-        break;
+        bpio_buf_append(&c->out, prefix, 4);
+        return bpio_buf_append(&c->out, message, len);
     }
     default:
-        rc = bpio_buf_append(&c->out, message, len);
-        break;
+        return bpio_buf_append(&c->out, message, len);
     }
-    if (rc != 0) {
-        bpio_log(loop->server, BPIO_LOG_ERROR, "connection %llu: cannot queue a %zu-byte reply",
+}
+
+int bpio_conn_reply(bpio_conn *c, const uint8_t *message, size_t len) {
+    if (c->closed) {
+        return finish_request(c);
+    }
+    if (bpio_conn_append_frame(c, c->req_flags, c->req_seqid, c->req_zlib, NULL, 0, message,
+                               len) != 0) {
+        bpio_log(c->loop->server, BPIO_LOG_ERROR, "connection %llu: cannot queue a %zu-byte reply",
                  (unsigned long long)c->id, len);
         c->close_after_flush = 1;
     }

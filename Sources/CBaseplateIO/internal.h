@@ -100,6 +100,9 @@ int bpio_listen_open(bpio_server *server, char *err, size_t err_len);
 bpio_conn *bpio_conn_new(bpio_loop *loop, int fd, const bpio_client_callbacks *client,
                          void *client_ctx);
 void bpio_conn_mark_dirty(bpio_conn *c);
+int bpio_conn_append_frame(bpio_conn *c, uint16_t flags, int32_t seqid, int zlib,
+                           const bpio_header *headers, uint32_t header_count,
+                           const uint8_t *message, size_t len);
 void bpio_conn_shut(bpio_conn *c, const char *reason);
 void bpio_conn_accept_cb(struct ev_loop *ev, ev_io *w, int revents);
 /* Delivers frames queued behind finished requests; nonzero when it delivered any (the

@@ -2,6 +2,7 @@ import Baseplate
 import Glibc
 import Logging
 import Testing
+import TestSupport
 
 /// The server in-process on a loopback port, driven by a raw client.
 @Suite(.serialized) struct ServerTests {
@@ -63,7 +64,7 @@ import Testing
             var w = CompactWriter()
             w.writeMessageBegin(MessageHeader(name: "echo", type: .call, sequenceID: 9))
             w.bytes += [0x18, 0x7f]  // field 1 string claiming 127 bytes, none present
-            try c.send(theaderFrame(payload: w.bytes, seqid: 9, headers: []))
+            try c.send(theaderFrame(seqid: 9, payload: w.bytes))
             let r = try c.readReply()
             #expect(r.header.sequenceID == 9)
             #expect(r.exception?.code == .protocolError)

@@ -1,6 +1,7 @@
 import Baseplate
 import CBaseplateIO
 import Glibc
+import TestSupport
 
 /// A blocking loopback client speaking THeader+compact (or framed binary), for server tests.
 final class TestClient {
@@ -30,7 +31,7 @@ final class TestClient {
         var w = CompactWriter()
         w.writeMessageBegin(MessageHeader(name: method, type: type, sequenceID: seqid))
         arg.write(to: &w)
-        return theaderFrame(payload: w.bytes, seqid: seqid, headers: headers)
+        return theaderFrame(seqid: seqid, headers: headers, payload: w.bytes)
     }
 
     func send(_ bytes: [UInt8]) throws {
@@ -90,30 +91,6 @@ final class TestClient {
         try send(frame(method, StringArg(value: value), headers: headers))
         return try readReply()
     }
-}
-
-func theaderFrame(payload: [UInt8], seqid: Int32, headers: [(String, String)]) -> [UInt8] {
-    var blob: [UInt8] = []
-    var spans: [(Int, Int, Int, Int)] = []
-    for (k, v) in headers {
-        let ko = blob.count
-        blob += Array(k.utf8)
-        let vo = blob.count
-        blob += Array(v.utf8)
-        spans.append((ko, k.utf8.count, vo, v.utf8.count))
-    }
-    var out = bpio_buf()
-    defer { bpio_buf_free(&out) }
-    _ = blob.withUnsafeBufferPointer { b in
-        let hs = spans.map { s in
-            bpio_header(key: b.baseAddress.map { $0 + s.0 }, value: b.baseAddress.map { $0 + s.2 },
-                        key_len: UInt32(s.1), value_len: UInt32(s.3))
-        }
-        return payload.withUnsafeBufferPointer { p in
-            bpio_theader_write(&out, 0, seqid, Int32(BPIO_PROTOCOL_COMPACT), 0, hs, UInt32(hs.count), p.baseAddress, p.count)
-        }
-    }
-    return Array(UnsafeBufferPointer(start: out.data, count: out.len))
 }
 
 struct TestError: Error, CustomStringConvertible {
