@@ -53,7 +53,7 @@ enum AppLoader {
         // uWSGI's "need-app" convention: exit code 2 when the application cannot be loaded.
         guard let handle else {
             throw StartupError(
-                message: "app factory '\(name)' not found: not linked into this binary (\(linked.isEmpty ? "none" : linked.joined(separator: ", "))) and no \(file) in \(tried.joined(separator: ", "))",
+                message: "app factory '\(name)' not found; searched: the factories linked into this binary (\(linked.isEmpty ? "none" : linked.joined(separator: ", "))), \(tried.joined(separator: ", "))",
                 code: 2)
         }
         guard let symbol = dlsym(handle, function) else {

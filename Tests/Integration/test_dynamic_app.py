@@ -62,7 +62,7 @@ def test_missing_library_is_need_app(tmp_path):
     lines = [l for l in done.stderr.splitlines() if l.strip()]
     assert len(lines) == 1, done.stderr
     assert f"{tmp_path}/libNoSuchApp.so" in lines[0]
-    assert "not linked into this binary" in lines[0]
+    assert "searched: the factories linked into this binary" in lines[0]
 
 
 def test_missing_function_is_need_app(tmp_path):
