@@ -207,6 +207,23 @@ import TestSupport
     }
 }
 
+/// A oneway handler's failure cannot reach the client, so it is logged.
+@Suite(.serialized) struct OnewayFailureTests {
+    @Test func failureIsLoggedAndTheConnectionGoesOn() throws {
+        let lines = InFlightTests.Lines()
+        let logger = Logger(label: "capture") { _ in InFlightTests.Capture(lines: lines) }
+        let server = try ThriftServer(
+            configuration: .init(listener: .tcp(host: "127.0.0.1", port: 0), ioThreads: 1),
+            processor: TestProcessor(), logger: logger)
+        try server.start()
+        defer { server.shutdown(timeout: .seconds(2)) }
+        let c = try TestClient(port: server.port)
+        try c.send(c.frame("ping_fail", StringArg(value: ""), type: .oneway))
+        #expect(try c.call("echo", "next").value == "next")
+        #expect(lines.all.contains("Unexpected exception in oneway handler"))
+    }
+}
+
 /// A tiny mutex for test bookkeeping.
 final class NSLockLike: @unchecked Sendable {
     private var mutex = pthread_mutex_t()

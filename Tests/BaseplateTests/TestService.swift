@@ -45,6 +45,9 @@ struct TestProcessor: ThriftProcessor {
                 try? await Task.sleep(for: .milliseconds(Int(args.value) ?? 10))
                 responder.reply(StringArg(id: 0, value: args.value))
             }
+        case "ping_fail":
+            _ = try StringArg(from: &reader)
+            return ThriftCall(oneway: true) { _, responder in responder.done(failure: Boom()) }
         case "ping":
             _ = try StringArg(from: &reader)
             return ThriftCall(oneway: true) { _, responder in responder.done() }

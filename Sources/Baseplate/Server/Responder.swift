@@ -40,6 +40,15 @@ public struct Responder: @unchecked Sendable {
         exception(TApplicationException(.internalError, "Internal error"))
     }
 
+    /// Finishes a oneway call whose handler failed: no reply can carry the error, so it is
+    /// logged (as baseplate.py logs unexpected handler exceptions).
+    public func done(failure error: any Error) {
+        loop.logger.error("Unexpected exception in oneway handler", metadata: [
+            "method": "\(method)", "error": "\(String(reflecting: error))",
+        ])
+        done()
+    }
+
     /// Finishes a oneway call (no reply goes out).
     public func done() {
         precondition(bpio_loop_is_current(loop.loop) != 0, "Responder used off its loop thread")

@@ -107,10 +107,9 @@ extension SwiftGenerator {
             if f.isOneway {
                 body.append(.block("return ThriftCall(oneway: true) { context, responder in", [
                     .chain([
-                        .init("do", [.line("try await \(call)")]),
-                        .init("catch", [.line("// A oneway call has no reply to carry the error.")]),
+                        .init("do", [.line("try await \(call)"), .line("responder.done()")]),
+                        .init("catch", [.line("responder.done(failure: error)")]),
                     ]),
-                    .line("responder.done()"),
                 ]).asClosure)
             } else {
                 var doBody: [SwiftStatement]
