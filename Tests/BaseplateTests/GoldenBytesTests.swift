@@ -63,3 +63,57 @@ import TestSupport
         #expect(found == meant.text)
     }
 }
+
+/// Both readers refuse structs nested beyond 64 levels with an error, not a stack overflow.
+@Suite struct NestingLimitTests {
+    /// Depth structs, each field 1 holding the next; returns how deep the reader got.
+    func nested<R: ThriftReader>(_ r: inout R, depth: Int = 0) throws -> Int {
+        try r.readStructBegin()
+        var deepest = depth
+        while true {
+            let f = try r.readFieldBegin()
+            if f.type == .stop { break }
+            deepest = try nested(&r, depth: depth + 1)
+            try r.readFieldEnd()
+        }
+        try r.readStructEnd()
+        return deepest
+    }
+
+    func bytes<W: ThriftWriter>(_ w: inout W, levels: Int) {
+        for _ in 0..<levels {
+            w.writeStructBegin(name: "n")
+            w.writeFieldBegin(name: "f", type: .struct, id: 1)
+        }
+        w.writeStructBegin(name: "n")
+        w.writeFieldStop()
+        w.writeStructEnd()
+        for _ in 0..<levels {
+            w.writeFieldEnd()
+            w.writeFieldStop()
+            w.writeStructEnd()
+        }
+    }
+
+    @Test func binary() throws {
+        var ok = BinaryWriter()
+        bytes(&ok, levels: 63)
+        #expect(try ok.bytes.withUnsafeBytes { var r = BinaryReader($0); return try nested(&r) } == 63)
+        var deep = BinaryWriter()
+        bytes(&deep, levels: 64)
+        #expect(throws: ThriftProtocolError.self) {
+            try deep.bytes.withUnsafeBytes { var r = BinaryReader($0); return try nested(&r) }
+        }
+    }
+
+    @Test func compact() throws {
+        var ok = CompactWriter()
+        bytes(&ok, levels: 63)
+        #expect(try ok.bytes.withUnsafeBytes { var r = CompactReader($0); return try nested(&r) } == 63)
+        var deep = CompactWriter()
+        bytes(&deep, levels: 64)
+        #expect(throws: ThriftProtocolError.self) {
+            try deep.bytes.withUnsafeBytes { var r = CompactReader($0); return try nested(&r) }
+        }
+    }
+}

@@ -4,6 +4,8 @@ public struct BinaryReader: ThriftReader {
     @usableFromInline let base: UnsafeRawPointer?
     @usableFromInline let end: Int
     @usableFromInline var position: Int
+    /// Open structs: nesting beyond 64 is an error (hostile input must not overflow the stack).
+    var depth = 0
 
     public init(_ bytes: UnsafeRawBufferPointer) {
         base = bytes.baseAddress
@@ -63,8 +65,17 @@ public struct BinaryReader: ThriftReader {
         return MessageHeader(name: name, type: type, sequenceID: try be(Int32.self))
     }
 
-    public mutating func readStructBegin() throws(ThriftProtocolError) {}
-    public mutating func readStructEnd() throws(ThriftProtocolError) {}
+    public mutating func readStructBegin() throws(ThriftProtocolError) {
+        guard depth < 64 else {
+            throw ThriftProtocolError(.depthLimit, "structs nested deeper than 64")
+        }
+        depth += 1
+    }
+
+    public mutating func readStructEnd() throws(ThriftProtocolError) {
+        guard depth > 0 else { throw ThriftProtocolError(.invalidData, "unbalanced struct end") }
+        depth -= 1
+    }
 
     public mutating func readFieldBegin() throws(ThriftProtocolError) -> FieldHeader {
         let t = try type()
