@@ -12,9 +12,7 @@ enum LogSetup {
         let level: Logger.Level = debug ? .debug : .info
         let json = isatty(STDERR_FILENO) == 0
         LoggingSystem.bootstrap { label in
-            json
-                ? JSONLogHandler(label: label, logLevel: level) as any LogHandler
-                : PlainLogHandler(label: label, logLevel: level)
+            BaseplateLogHandler(label: label, logLevel: level, json: json)
         }
     }
 
@@ -43,15 +41,19 @@ enum LogSetup {
     }
 }
 
-/// `%(levelname)-8s %(message)s`, as baseplate.py logs to a terminal.
-struct PlainLogHandler: LogHandler {
+/// baseplate.py's log format: `%(levelname)-8s %(message)s` on a terminal, JSON lines with
+/// python-json-logger's fields (`level` renamed from `levelname`; `traceID` inside a request)
+/// for log shippers.
+struct BaseplateLogHandler: LogHandler {
     let label: String
+    let json: Bool
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
 
-    init(label: String, logLevel: Logger.Level) {
+    init(label: String, logLevel: Logger.Level, json: Bool) {
         self.label = label
         self.logLevel = logLevel
+        self.json = json
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -60,35 +62,17 @@ struct PlainLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        let (level, message, metadata) = (event.level, event.message, event.metadata)
-        var text = LogSetup.levelName(level).padding(to: 8) + " " + message.description
-        let merged = self.metadata.merging(metadata ?? [:]) { $1 }
+        LogSetup.write(json ? format(event) : plain(event))
+    }
+
+    /// The terminal line for one event.
+    func plain(_ event: LogEvent) -> String {
+        var text = LogSetup.levelName(event.level).padding(to: 8) + " " + event.message.description
+        let merged = self.metadata.merging(event.metadata ?? [:]) { $1 }
         if !merged.isEmpty {
             text += " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
-        LogSetup.write(text)
-    }
-}
-
-/// One JSON object per line with python-json-logger's fields as baseplate.py's formatter emits
-/// them (`level` renamed from `levelname`; `traceID` inside a request), plus any metadata.
-struct JSONLogHandler: LogHandler {
-    let label: String
-    var logLevel: Logger.Level
-    var metadata: Logger.Metadata = [:]
-
-    init(label: String, logLevel: Logger.Level) {
-        self.label = label
-        self.logLevel = logLevel
-    }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        LogSetup.write(format(event))
+        return text
     }
 
     /// The JSON line for one event (without the newline).

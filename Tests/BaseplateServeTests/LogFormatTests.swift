@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func fieldsAsBaseplatePy() throws {
-        let line = JSONLogHandler(label: "baseplate.server", logLevel: .info).format(event("hi \"there\""))
+        let line = BaseplateLogHandler(label: "baseplate.server", logLevel: .info, json: true).format(event("hi \"there\""))
         let object = try decode(line)
         #expect(object["level"] as? String == "WARNING")
         #expect(object["message"] as? String == "hi \"there\"")
@@ -28,8 +28,13 @@ import Testing
         #expect(object["traceID"] == nil)
     }
 
+    @Test func plainOnATerminal() {
+        let line = BaseplateLogHandler(label: "x", logLevel: .info, json: false).plain(event("hello"))
+        #expect(line == "WARNING  hello k=v")
+    }
+
     @Test func traceIDInsideARequest() throws {
-        let handler = JSONLogHandler(label: "x", logLevel: .info)
+        let handler = BaseplateLogHandler(label: "x", logLevel: .info, json: true)
         let upstream = RequestContext(method: "m", headers: ThriftHeaders([("trace", Array("1234".utf8))]))
         let line = RequestContext.$current.withValue(upstream) { handler.format(event("in request")) }
         #expect(try decode(line)["traceID"] as? String == "1234")
