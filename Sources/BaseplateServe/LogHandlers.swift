@@ -42,7 +42,8 @@ enum LogSetup {
 }
 
 /// baseplate.py's log format: `%(levelname)-8s %(message)s` on a terminal, JSON lines with
-/// python-json-logger's fields (`level` renamed from `levelname`; `traceID` inside a request)
+/// python-json-logger's fields (`level` renamed from `levelname`; `traceID`, from a request's
+/// `RequestContext.logger`, among the metadata)
 /// for log shippers.
 struct BaseplateLogHandler: LogHandler {
     let label: String
@@ -92,9 +93,6 @@ struct BaseplateLogHandler: LogHandler {
             ("thread", "\(UInt(bitPattern: Int(pthread_self())))"),
             ("threadName", JSON.string(currentThreadName())),
         ]
-        if let request = RequestContext.current {
-            fields.append(("traceID", JSON.string(request.traceID)))  // baseplate.py's field name
-        }
         let merged = self.metadata.merging(metadata ?? [:]) { $1 }
         for (k, v) in merged.sorted(by: { $0.key < $1.key }) {
             fields.append((k, JSON.string("\(v)")))

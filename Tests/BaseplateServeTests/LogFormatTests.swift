@@ -6,9 +6,12 @@ import Testing
 
 /// The JSON log line: baseplate.py's fields, and `traceID` while a request is handled.
 @Suite struct LogFormatTests {
-    func event(_ message: String) -> LogEvent {
-        LogEvent(level: .warning, message: "\(message)", metadata: ["k": "v"], source: "Mod",
-                 file: "Mod/File.swift", function: "f()", line: 7)
+    /// An event as a request's logger emits it: its metadata carries the traceID.
+    func event(_ message: String, metadata traceID: Logger.Metadata.Value? = nil) -> LogEvent {
+        var metadata: Logger.Metadata = ["k": "v"]
+        if let traceID { metadata["traceID"] = traceID }
+        return LogEvent(level: .warning, message: "\(message)", metadata: metadata, source: "Mod",
+                        file: "Mod/File.swift", function: "f()", line: 7)
     }
 
     func decode(_ line: String) throws -> [String: Any] {
@@ -36,10 +39,10 @@ import Testing
     @Test func traceIDInsideARequest() throws {
         let handler = BaseplateLogHandler(label: "x", logLevel: .info, json: true)
         let upstream = RequestContext(method: "m", headers: ThriftHeaders([("trace", Array("1234".utf8))]))
-        let line = RequestContext.$current.withValue(upstream) { handler.format(event("in request")) }
+        let line = handler.format(event("in request", metadata: upstream.logger[metadataKey: "traceID"]))
         #expect(try decode(line)["traceID"] as? String == "1234")
         let local = RequestContext(method: "m", localTraceID: 987_654_321)
-        let own = RequestContext.$current.withValue(local) { handler.format(event("no upstream")) }
+        let own = handler.format(event("no upstream", metadata: local.logger[metadataKey: "traceID"]))
         #expect(try decode(own)["traceID"] as? String == "987654321")
     }
 }

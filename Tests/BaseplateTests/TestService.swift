@@ -27,8 +27,9 @@ struct TestProcessor: ThriftProcessor {
         case "traceid":
             // The request the handler's task is serving, as loggers see it.
             _ = try StringArg(from: &reader)
-            return ThriftCall { _, responder in
-                responder.reply(StringArg(id: 0, value: RequestContext.current?.traceID ?? "<none>"))
+            return ThriftCall { context, responder in
+                let id = context.logger[metadataKey: "traceID"].map { "\($0)" } ?? "<none>"
+                responder.reply(StringArg(id: 0, value: id))
             }
         case "boom":
             _ = try StringArg(from: &reader)

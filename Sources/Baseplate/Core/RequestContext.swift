@@ -1,3 +1,5 @@
+import Logging
+
 /// What a handler knows about the request it serves. Passed to every handler method.
 ///
 /// The observability work (spans, trace ids, deadlines) hangs further state off this type; the
@@ -22,8 +24,14 @@ public final class RequestContext: @unchecked Sendable {
         return String(localTraceID)
     }
 
-    /// The request the current task is handling, if any (set by the server around the handler).
-    @TaskLocal public static var current: RequestContext?
+    /// The server's logger with this request's `traceID` attached: log lines written through it
+    /// carry the trace id, as baseplate.py's do. Made on access, so requests that do not log pay
+    /// nothing (binding a task-local per request instead cost ~1,900 instructions, callgrind).
+    public var logger: Logger {
+        var logger = ServerLog.logger
+        logger[metadataKey: "traceID"] = .string(traceID)
+        return logger
+    }
 
     /// The loop's list of requests in flight (for SIGUSR1 dumps and, later, deadlines).
     var nextInFlight: RequestContext?

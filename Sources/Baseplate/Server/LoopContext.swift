@@ -162,9 +162,7 @@ final class LoopContext: @unchecked Sendable {
         // switch (Task.immediate would start outside the executor and pay a switch at the first
         // call, measured with callgrind).
         Task(executorPreference: executor) {
-            await RequestContext.$current.withValue(context) {
-                await call.invoke(context, responder)
-            }
+            await call.invoke(context, responder)
         }
     }
 }

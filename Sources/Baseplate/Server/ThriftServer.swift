@@ -105,7 +105,7 @@ public struct ServerError: Error, CustomStringConvertible {
 
 /// The C core's log lines go to the server's logger.
 enum ServerLog {
-    nonisolated(unsafe) private static var logger = Logger(label: "baseplate.server")
+    nonisolated(unsafe) private(set) static var logger = Logger(label: "baseplate.server")
 
     static func install(_ logger: Logger) {
         // Set before any loop thread starts; read-only afterwards.
