@@ -63,7 +63,8 @@ struct ServeCommand: ParsableCommand {
         config.maxFrameSize = settings.maxFrameSize
         let thriftServer: ThriftServer
         do {
-            thriftServer = try ThriftServer(configuration: config, processor: processor, logger: logger)
+            let (served, baseplate) = try Self.instrument(processor, app: app, logger: logger)
+            thriftServer = try ThriftServer(configuration: config, processor: served, baseplate: baseplate, logger: logger)
         } catch let error as ServerError {
             throw StartupError(message: "cannot listen on \(bind): \(error.message)", code: 1)
         }
@@ -91,6 +92,22 @@ struct ServeCommand: ParsableCommand {
         thriftServer.stopAccepting()
         thriftServer.shutdown(timeout: settings.stopTimeout)
         logger.info("Exiting")
+    }
+
+    /// The processor to serve and its `BaseplateApp`: the app's own if it returned a
+    /// `BaseplateProcessor`, else one configured from the app section as baseplate.py's
+    /// `configure_observers()` would be.
+    static func instrument(_ processor: any ThriftProcessor, app: [String: String],
+                           logger: Logger) throws -> (any ThriftProcessor, BaseplateApp) {
+        if let wrapped = processor as? BaseplateProcessor { return (wrapped.processor, wrapped.baseplate) }
+        let module = app["factory"].map { String($0.prefix { $0 != ":" }) } ?? "baseplate"
+        let baseplate = BaseplateApp(appConfig: app, defaultServiceName: module)
+        do {
+            try baseplate.configureObservers(logger: logger)
+        } catch {
+            throw StartupError(message: "[app] \(error)", code: 1)
+        }
+        return (processor, baseplate)
     }
 
     /// Waits for SIGTERM, SIGINT or SIGUSR2; SIGUSR1 dumps state and waiting goes on.

@@ -1,11 +1,13 @@
 import Logging
 
-/// What a handler knows about the request it serves. Passed to every handler method.
+/// What a handler knows about the request it serves (baseplate.py's `RequestContext`). Passed
+/// to every handler method.
 ///
-/// The observability work (spans, trace ids, deadlines) hangs further state off this type; the
-/// server fills in what the transport knows.
+/// The server fills in what the transport knows (method, headers), and, when the service has a
+/// `Baseplate`, the request's trace (`span`), edge context and deadline.
 public final class RequestContext: @unchecked Sendable {
-    // @unchecked: the in-flight links are touched only by the loop that owns the request.
+    // @unchecked: mutable state is touched only by the request's own task and by the loop
+    // that owns the request, which run on the same thread.
 
     /// The Thrift method called.
     public let method: String
@@ -16,10 +18,21 @@ public final class RequestContext: @unchecked Sendable {
     /// A random id for a request that arrives without a trace (see `traceID`).
     let localTraceID: UInt64
 
-    /// The request's trace id as baseplate formats it (a decimal string): the upstream `Trace`
-    /// header when there is one, else an id made for this request. Log lines written while the
-    /// request is handled carry it as `traceID`.
+    /// The request's server span; nil when the service runs without a `Baseplate`.
+    public internal(set) var span: ServerSpan?
+    /// The `Edge-Request` header's bytes, as sent (decode with your edge-context library).
+    public var rawEdgeContext: [UInt8]? { headers["Edge-Request"] }
+    /// The caller's `Deadline-Budget` (milliseconds on the wire), if it sent a valid one.
+    public internal(set) var deadlineBudget: Duration?
+    /// When the server gives up on this request (min of `Deadline-Budget` and
+    /// `server_timeout.*`): the handler's task is cancelled and the client gets an error.
+    public internal(set) var deadline: ContinuousClock.Instant?
+
+    /// The request's trace id as baseplate formats it (a decimal string): the server span's
+    /// when there is one, else the upstream `Trace` header, else an id made for this request.
+    /// Log lines written through `logger` carry it as `traceID`.
     public var traceID: String {
+        if let span { return span.traceID }
         if let upstream = headers.string("Trace"), !upstream.isEmpty { return upstream }
         return String(localTraceID)
     }
@@ -33,14 +46,42 @@ public final class RequestContext: @unchecked Sendable {
         return logger
     }
 
-    /// The loop's list of requests in flight (for SIGUSR1 dumps and, later, deadlines).
+    /// Per-request objects from the `Baseplate`'s context factories, made on first use.
+    private var objects: [String: any Sendable] = [:]
+    var baseplate: BaseplateApp?
+
+    /// The loop's list of requests in flight (for SIGUSR1 dumps and deadlines).
     var nextInFlight: RequestContext?
     unowned(unsafe) var previousInFlight: RequestContext?
+    /// The handler's task and how to answer for it, used when the deadline passes.
+    var task: Task<Void, Never>?
+    var responder: Responder?
+    var oneway = false
+    /// Set once the request has been answered; later answers are dropped (a handler that
+    /// finishes after its deadline).
+    var answered = false
 
     public init(method: String, headers: ThriftHeaders = ThriftHeaders(), localTraceID: UInt64 = 0) {
         self.method = method
         self.headers = headers
         self.startTime = .now
         self.localTraceID = localTraceID
+    }
+
+    /// The object a context factory registered under `name` makes for this request (e.g. an
+    /// instrumented client), or nil if there is no such factory or the object is not a `T`.
+    public func object<T>(_ name: String, as type: T.Type = T.self) -> T? {
+        if let made = objects[name] { return made as? T }
+        guard let baseplate, let span,
+              let entry = baseplate.contextFactories.first(where: { $0.name == name })
+        else { return nil }
+        let made = entry.factory.makeObject(for: self, name: name, span: span)
+        objects[name] = made
+        return made as? T
+    }
+
+    /// Time left before the deadline (nil: none). Outbound calls send it as `Deadline-Budget`.
+    public var remainingBudget: Duration? {
+        deadline.map { $0 - .now }
     }
 }

@@ -10,20 +10,27 @@ final class LoopContext: @unchecked Sendable {
     /// nil for loops that only carry outbound connections.
     let processor: (any ThriftProcessor)?
     let logger: Logger
+    /// The service's observers, context factories and timeouts; nil: plain Thrift, no spans.
+    let baseplate: BaseplateApp?
     private var scratch: [UInt8] = []
     /// Requests in flight on this loop, newest first.
     private var inFlight: RequestContext?
     private(set) var inFlightCount = 0
-    /// Trace ids for requests without one: a fast generator per loop (the system generator
-    /// costs a getrandom syscall per call), seeded from it once.
-    private var idState: UInt64 = UInt64.random(in: 1...UInt64.max)
+    /// One timer for every deadline on this loop, armed for the earliest.
+    private var deadlineTimer: OpaquePointer?
+    private var nextDeadline: ContinuousClock.Instant?
 
-    init(loop: OpaquePointer, processor: (any ThriftProcessor)?, logger: Logger) {
+    init(loop: OpaquePointer, processor: (any ThriftProcessor)?, baseplate: BaseplateApp?, logger: Logger) {
         self.loop = loop
         self.executor = LoopExecutor(loop: loop)
         self.processor = processor
+        self.baseplate = baseplate
         self.logger = logger
         scratch.reserveCapacity(4096)
+    }
+
+    deinit {
+        bpio_timer_free(deadlineTimer)
     }
 
     /// Encodes one message with the writer for the request's protocol into the loop's reusable
@@ -50,12 +57,40 @@ final class LoopContext: @unchecked Sendable {
         swap(&bytes, &scratch)
     }
 
-    /// xorshift64*: uniform enough for ids, a few instructions each.
-    private func nextTraceID() -> UInt64 {
-        idState ^= idState >> 12
-        idState ^= idState << 25
-        idState ^= idState >> 27
-        return idState &* 2_685_821_657_736_338_717
+    /// Makes sure the deadline timer fires by `deadline`.
+    private func watch(_ deadline: ContinuousClock.Instant) {
+        if let next = nextDeadline, next <= deadline { return }
+        if deadlineTimer == nil {
+            deadlineTimer = bpio_timer_new(loop, { arg in
+                Unmanaged<LoopContext>.fromOpaque(arg!).takeUnretainedValue().deadlinesPassed()
+            }, Unmanaged.passUnretained(self).toOpaque())
+        }
+        nextDeadline = deadline
+        bpio_timer_arm(deadlineTimer, max(0, (deadline - .now).seconds))
+    }
+
+    /// Answers every request past its deadline and cancels its handler, then re-arms for the
+    /// next deadline. A scan of the in-flight list: only requests with deadlines are in it
+    /// for long.
+    private func deadlinesPassed() {
+        nextDeadline = nil
+        let now = ContinuousClock.now
+        var next = inFlight
+        var earliest: ContinuousClock.Instant?
+        while let context = next {
+            next = context.nextInFlight
+            guard let deadline = context.deadline else { continue }
+            if deadline <= now {
+                context.task?.cancel()
+                let timeout = ServerTimeout(
+                    spanName: context.method, timeout: deadline - context.startTime,
+                    debug: baseplate?.timeouts.debug ?? false)
+                context.responder?.timeOut(timeout, oneway: context.oneway)
+            } else if earliest.map({ deadline < $0 }) ?? true {
+                earliest = deadline
+            }
+        }
+        if let earliest { watch(earliest) }
     }
 
     func started(_ context: RequestContext) {
@@ -154,15 +189,29 @@ final class LoopContext: @unchecked Sendable {
         let context = RequestContext(
             method: header.name,
             headers: ThriftHeaders(frame.headers, count: Int(frame.header_count)),
-            localTraceID: nextTraceID())
+            localTraceID: bpio_random64())
         started(context)
         responder.context = context
+        if let baseplate { context.begin(with: baseplate) }
         // Queued on this loop's executor and run before the loop sleeps, in this iteration:
         // running it as a job of the executor means the handler's async calls need no executor
         // switch (Task.immediate would start outside the executor and pay a switch at the first
         // call, measured with callgrind).
-        Task(executorPreference: executor) {
+        let task = Task(executorPreference: executor) {
             await call.invoke(context, responder)
         }
+        if let deadline = context.deadline, !context.answered {
+            context.task = task
+            context.responder = responder
+            context.oneway = call.oneway
+            watch(deadline)
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, for C timers.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) * 1e-18
     }
 }

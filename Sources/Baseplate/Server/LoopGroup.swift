@@ -10,7 +10,8 @@ final class LoopGroup: @unchecked Sendable {
     let contexts: [LoopContext]
     private let retained: [Unmanaged<LoopContext>]
 
-    init(config: inout bpio_server_config, processor: (any ThriftProcessor)?, logger: Logger) throws {
+    init(config: inout bpio_server_config, processor: (any ThriftProcessor)?, baseplate: BaseplateApp? = nil,
+         logger: Logger) throws {
         ServerLog.install(logger)
         var callbacks = bpio_callbacks()
         callbacks.on_frame = { _, ctx, conn, frame in
@@ -28,7 +29,7 @@ final class LoopGroup: @unchecked Sendable {
         }
         server = made
         contexts = (0..<bpio_server_loop_count(made)).map {
-            LoopContext(loop: bpio_server_loop(made, $0)!, processor: processor, logger: logger)
+            LoopContext(loop: bpio_server_loop(made, $0)!, processor: processor, baseplate: baseplate, logger: logger)
         }
         retained = contexts.map { Unmanaged.passRetained($0) }
         for (i, ctx) in retained.enumerated() {

@@ -18,12 +18,18 @@ public struct Responder: @unchecked Sendable {
 
     /// Sends `result` as a REPLY message.
     public func reply<T: ThriftStruct>(_ result: T) {
-        send(type: .reply, result)
+        send(type: .reply, result, outcome: .success)
+    }
+
+    /// Sends `result`, which carries `error`, an exception the method declares, as a REPLY
+    /// message: the request counts as answered with that exception.
+    public func reply<T: ThriftStruct>(_ result: T, declared error: any Error) {
+        send(type: .reply, result, outcome: .declared(error))
     }
 
     /// Sends a TApplicationException as an EXCEPTION message.
     public func exception(_ error: TApplicationException) {
-        send(type: .exception, error)
+        send(type: .exception, error, outcome: .failed(error))
     }
 
     /// Answers an error that the method does not declare: `TApplicationException` is sent as is;
@@ -34,31 +40,59 @@ public struct Responder: @unchecked Sendable {
             exception(app)
             return
         }
+        if context?.answered == true { return }  // timed out: the client has its answer
         loop.logger.error("Unexpected exception in handler", metadata: [
             "method": "\(method)", "error": "\(String(reflecting: error))",
         ])
-        exception(TApplicationException(.internalError, "Internal error"))
+        send(type: .exception, TApplicationException(.internalError, "Internal error"), outcome: .failed(error))
     }
 
     /// Finishes a oneway call whose handler failed: no reply can carry the error, so it is
     /// logged (as baseplate.py logs unexpected handler exceptions).
     public func done(failure error: any Error) {
+        if context?.answered == true { return }
         loop.logger.error("Unexpected exception in oneway handler", metadata: [
             "method": "\(method)", "error": "\(String(reflecting: error))",
         ])
-        done()
+        finish(.failed(error)) { bpio_conn_done(connection) }
     }
 
     /// Finishes a oneway call (no reply goes out).
     public func done() {
-        precondition(bpio_loop_is_current(loop.loop) != 0, "Responder used off its loop thread")
-        if let context { loop.finished(context) }
-        bpio_conn_done(connection)
+        finish(.success) { bpio_conn_done(connection) }
     }
 
-    private func send<T: ThriftStruct>(type: MessageType, _ body: T) {
+    /// Answers a request whose deadline passed (its handler is being cancelled): an
+    /// INTERNAL_ERROR exception naming the timeout, or nothing for a oneway call.
+    func timeOut(_ timeout: ServerTimeout, oneway: Bool) {
+        loop.logger.warning("\(timeout)", metadata: context.map { ["traceID": "\($0.traceID)"] } ?? [:])
+        if oneway {
+            finish(.failed(timeout)) { bpio_conn_done(connection) }
+        } else {
+            send(type: .exception, TApplicationException(.internalError, timeout.description), outcome: .failed(timeout))
+        }
+    }
+
+    /// Answers once: unlinks the request, lets `answer` write (or not), then finishes the span
+    /// and metrics, after the reply is on its way. A second answer (a handler finishing after
+    /// its deadline) is dropped.
+    private func finish(_ outcome: RequestOutcome, answer: () -> Void) {
         precondition(bpio_loop_is_current(loop.loop) != 0, "Responder used off its loop thread")
-        if let context { loop.finished(context) }
+        guard let context else { return answer() }
+        guard !context.answered else { return }
+        context.answered = true
+        context.responder = nil  // it holds the context: break the cycle
+        context.task = nil
+        loop.finished(context)
+        answer()
+        context.finish(outcome)
+    }
+
+    private func send<T: ThriftStruct>(type: MessageType, _ body: T, outcome: RequestOutcome) {
+        finish(outcome) { write(type: type, body) }
+    }
+
+    private func write<T: ThriftStruct>(type: MessageType, _ body: T) {
         let header = MessageHeader(name: method, type: type, sequenceID: sequenceID)
         loop.encode(compact: compact) { (w: inout BinaryWriter) in
             w.writeMessageBegin(header)

@@ -36,8 +36,14 @@ public final class ThriftServer: @unchecked Sendable {
     public let configuration: Configuration
     private let loops: LoopGroup
 
-    /// Binds the listener(s); nothing is served until `start`.
-    public init(configuration: Configuration, processor: any ThriftProcessor, logger: Logger) throws {
+    /// The service's observers, context factories and timeouts (nil: no spans or deadlines).
+    public let baseplate: BaseplateApp?
+
+    /// Binds the listener(s); nothing is served until `start`. With a `baseplate`, every
+    /// request gets a server span, its observers and its deadline.
+    public init(configuration: Configuration, processor: any ThriftProcessor, baseplate: BaseplateApp? = nil,
+                logger: Logger) throws {
+        self.baseplate = baseplate
         self.configuration = configuration
         var config = bpio_server_config()
         config.listen_fd = -1
@@ -50,16 +56,16 @@ public final class ThriftServer: @unchecked Sendable {
             loops = try host.withCString { h in
                 config.host = h
                 config.port = Int32(port)
-                return try LoopGroup(config: &config, processor: processor, logger: logger)
+                return try LoopGroup(config: &config, processor: processor, baseplate: baseplate, logger: logger)
             }
         case .unix(let path):
             loops = try path.withCString { p in
                 config.unix_path = p
-                return try LoopGroup(config: &config, processor: processor, logger: logger)
+                return try LoopGroup(config: &config, processor: processor, baseplate: baseplate, logger: logger)
             }
         case .fileDescriptor(let fd):
             config.listen_fd = fd
-            loops = try LoopGroup(config: &config, processor: processor, logger: logger)
+            loops = try LoopGroup(config: &config, processor: processor, baseplate: baseplate, logger: logger)
         }
     }
 

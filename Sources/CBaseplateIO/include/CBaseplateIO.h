@@ -9,5 +9,7 @@
 #include "bpio_server.h"
 #include "bpio_client.h"
 #include "bpio_stacks.h"
+#include "bpio_random.h"
+#include "bpio_timer.h"
 
 #endif

@@ -127,7 +127,7 @@ extension SwiftGenerator {
                 var parts: [SwiftStatement.ChainPart] = [.init("do", doBody)]
                 for e in f.exceptions {
                     parts.append(.init("catch let error as \(swiftType(e.type))", [
-                        .line("responder.reply(\(result)(\(argumentLabel(e)): error))"),
+                        .line("responder.reply(\(result)(\(argumentLabel(e)): error), declared: error)"),
                     ]))
                 }
                 parts.append(.init("catch", [.line("responder.fail(error)")]))
