@@ -1,9 +1,12 @@
 import Baseplate
+import Synchronization
 
 /// A service for exercising the server: echo, a throwing handler, a handler that suspends (and
 /// resumes from another thread), a oneway call.
 struct TestProcessor: ThriftProcessor {
     struct Boom: Error {}
+    /// What `cancellable` handlers saw, in the order they finished.
+    static let cancelled = Mutex<[Bool]>([])
 
     func makeCall(_ method: String, reader: inout BinaryReader) throws(ThriftProtocolError) -> ThriftCall? {
         try call(method, &reader)
@@ -45,6 +48,24 @@ struct TestProcessor: ThriftProcessor {
             return ThriftCall { _, responder in
                 try? await Task.sleep(for: .milliseconds(Int(args.value) ?? 10))
                 responder.reply(StringArg(id: 0, value: args.value))
+            }
+        case "declared":
+            // As generated code answers an exception the method declares.
+            _ = try StringArg(from: &reader)
+            return ThriftCall { _, responder in responder.reply(StringArg(id: 0, value: ""), declared: Boom()) }
+        case "bperror":
+            // A declared baseplate Error with the code given.
+            let args = try StringArg(from: &reader)
+            return ThriftCall { _, responder in
+                responder.reply(StringArg(id: 0, value: ""), declared: BaseplateError(code: Int32(args.value) ?? 0))
+            }
+        case "cancellable":
+            // Sleeps for the milliseconds given; replies whether it was cancelled.
+            let args = try StringArg(from: &reader)
+            return ThriftCall { _, responder in
+                try? await Task.sleep(for: .milliseconds(Int(args.value) ?? 10))
+                TestProcessor.cancelled.withLock { $0.append(Task.isCancelled) }
+                responder.reply(StringArg(id: 0, value: Task.isCancelled ? "cancelled" : "done"))
             }
         case "ping_fail":
             _ = try StringArg(from: &reader)

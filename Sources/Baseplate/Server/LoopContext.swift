@@ -29,8 +29,10 @@ final class LoopContext: @unchecked Sendable {
         scratch.reserveCapacity(4096)
     }
 
-    deinit {
+    /// Frees what lives on the C loop; called before the loop itself is freed.
+    func close() {
         bpio_timer_free(deadlineTimer)
+        deadlineTimer = nil
     }
 
     /// Encodes one message with the writer for the request's protocol into the loop's reusable

@@ -38,6 +38,7 @@ final class LoopGroup: @unchecked Sendable {
     }
 
     deinit {
+        for context in contexts { context.close() }  // loops have exited (joined) by now
         bpio_server_free(server)
         for ctx in retained { ctx.release() }
     }

@@ -41,7 +41,7 @@ public struct Responder: @unchecked Sendable {
             return
         }
         if context?.answered == true { return }  // timed out: the client has its answer
-        loop.logger.error("Unexpected exception in handler", metadata: [
+        (context?.logger ?? loop.logger).error("Unexpected exception in handler", metadata: [
             "method": "\(method)", "error": "\(String(reflecting: error))",
         ])
         send(type: .exception, TApplicationException(.internalError, "Internal error"), outcome: .failed(error))
@@ -51,7 +51,7 @@ public struct Responder: @unchecked Sendable {
     /// logged (as baseplate.py logs unexpected handler exceptions).
     public func done(failure error: any Error) {
         if context?.answered == true { return }
-        loop.logger.error("Unexpected exception in oneway handler", metadata: [
+        (context?.logger ?? loop.logger).error("Unexpected exception in oneway handler", metadata: [
             "method": "\(method)", "error": "\(String(reflecting: error))",
         ])
         finish(.failed(error)) { bpio_conn_done(connection) }
@@ -65,7 +65,7 @@ public struct Responder: @unchecked Sendable {
     /// Answers a request whose deadline passed (its handler is being cancelled): an
     /// INTERNAL_ERROR exception naming the timeout, or nothing for a oneway call.
     func timeOut(_ timeout: ServerTimeout, oneway: Bool) {
-        loop.logger.warning("\(timeout)", metadata: context.map { ["traceID": "\($0.traceID)"] } ?? [:])
+        (context?.logger ?? loop.logger).warning("\(timeout)")
         if oneway {
             finish(.failed(timeout)) { bpio_conn_done(connection) }
         } else {
