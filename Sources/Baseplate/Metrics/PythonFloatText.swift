@@ -1,0 +1,161 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Python's text for floats, as statsd lines carry it: `'%g' % x` for values and sample rates
+/// (baseplate.py formats with `f"{x:g}"`), and `str(x)` for float tag values.
+enum PythonFloatText {
+    /// `'%g' % value`: 6 significant digits, fixed notation for decimal exponents -4...5,
+    /// otherwise `d.ddddde+XX`; trailing zeros (and a bare point) dropped.
+    static func g(_ value: Double) -> String {
+        var out: [UInt8] = []
+        appendG(value, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func appendG(_ value: Double, to out: inout [UInt8]) {
+        if value.isNaN { return out.append(contentsOf: "nan".utf8) }  // Python never prints "-nan"
+        if value.isInfinite { return out.append(contentsOf: (value < 0 ? "-inf" : "inf").utf8) }
+        if value.sign == .minus { out.append(UInt8(ascii: "-")) }
+        let a = value.magnitude
+        if a == 0 { return out.append(UInt8(ascii: "0")) }
+        // The common case (counts, whole milliseconds): an integer below 10^6 prints as itself.
+        if a < 1e6, a == a.rounded(.towardZero) { return appendDecimal(Int(a), to: &out) }
+        if let (digits, exponent) = roundToSixDigits(a) {
+            render(digits: digits, exponent: exponent, to: &out)
+        } else {
+            appendWithLibc(a, to: &out)
+        }
+    }
+
+    /// Rounds `a` (finite, > 0) to 6 significant digits: `digits` in 100000...999999 and the
+    /// decimal exponent of the first digit. nil when doubles cannot decide it: the scaled value
+    /// lies within 1e-9 of a rounding tie (its error is at most half an ulp, < 1.2e-10 below
+    /// 10^6), or the scale is not an exact power of ten (|k| > 22).
+    private static func roundToSixDigits(_ a: Double) -> (Int, Int)? {
+        var exponent = Int(log10(a).rounded(.down))  // may be off by one next to a power of ten
+        for _ in 0..<3 {
+            let k = 5 - exponent
+            guard k.magnitude <= 22 else { return nil }
+            let scaled = k >= 0 ? a * powersOfTen[k] : a / powersOfTen[-k]
+            if scaled < 100_000 { exponent -= 1; continue }
+            if scaled >= 1_000_000 { exponent += 1; continue }
+            let whole = scaled.rounded(.down)
+            let fraction = scaled - whole  // exact
+            if (fraction - 0.5).magnitude < 1e-9 { return nil }
+            var digits = Int(whole) + (fraction > 0.5 ? 1 : 0)
+            if digits == 1_000_000 {
+                digits = 100_000
+                exponent += 1
+            }
+            return (digits, exponent)
+        }
+        return nil
+    }
+
+    private static let powersOfTen: [Double] = (0...22).map { k in
+        var p = 1.0
+        for _ in 0..<k { p *= 10 }  // exact: every 10^k up to 10^22 is a double
+        return p
+    }
+
+    private static func render(digits: Int, exponent: Int, to out: inout [UInt8]) {
+        var d = [UInt8](repeating: 0, count: 6)
+        var n = digits
+        for i in stride(from: 5, through: 0, by: -1) {
+            d[i] = UInt8(ascii: "0") + UInt8(n % 10)
+            n /= 10
+        }
+        var significant = 6
+        while significant > 1, d[significant - 1] == UInt8(ascii: "0") { significant -= 1 }
+        if exponent >= -4 && exponent < 6 {
+            if exponent >= 0 {
+                out.append(contentsOf: d[0...exponent])
+                if significant > exponent + 1 {
+                    out.append(UInt8(ascii: "."))
+                    out.append(contentsOf: d[(exponent + 1)..<significant])
+                }
+            } else {
+                out.append(contentsOf: "0.".utf8)
+                out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: -exponent - 1))
+                out.append(contentsOf: d[0..<significant])
+            }
+        } else {
+            out.append(d[0])
+            if significant > 1 {
+                out.append(UInt8(ascii: "."))
+                out.append(contentsOf: d[1..<significant])
+            }
+            out.append(UInt8(ascii: "e"))
+            out.append(UInt8(ascii: exponent < 0 ? "-" : "+"))
+            if exponent.magnitude < 10 { out.append(UInt8(ascii: "0")) }
+            appendDecimal(Int(exponent.magnitude), to: &out)
+        }
+    }
+
+    /// glibc's printf rounds exactly (half to even on the binary value), as Python's dtoa does:
+    /// it decides the rare cases doubles cannot.
+    private static func appendWithLibc(_ a: Double, to out: inout [UInt8]) {
+        var buffer = [CChar](repeating: 0, count: 32)
+        let count = withVaList([a]) { vsnprintf(&buffer, buffer.count, "%g", $0) }
+        out.append(contentsOf: buffer[0..<Int(count)].map { UInt8(bitPattern: $0) })
+    }
+
+    /// `f"{value:.0f}"` (glibc rounds half to even on the binary value, as Python does).
+    static func fixed0(_ value: Double) -> String {
+        if value.isNaN { return "nan" }
+        if value.isInfinite { return value < 0 ? "-inf" : "inf" }
+        var buffer = [CChar](repeating: 0, count: 400)
+        let count = withVaList([value]) { vsnprintf(&buffer, buffer.count, "%.0f", $0) }
+        return String(decoding: buffer[0..<min(Int(count), buffer.count - 1)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        if value < 0 {
+            out.append(UInt8(ascii: "-"))
+            return appendDecimal(-value, to: &out)  // callers never pass Int.min
+        }
+        if value >= 10 { appendDecimal(value / 10, to: &out) }
+        out.append(UInt8(ascii: "0") + UInt8(value % 10))
+    }
+
+    /// Python's `str(x)` for a float: the shortest digits that read back as `x` (Swift finds the
+    /// same ones), fixed notation for decimal exponents -4...15 with at least one fraction
+    /// digit (`3.0`), otherwise `d.ddde+XX`; `nan`, `inf`, `-inf`.
+    static func str(_ value: Double) -> String {
+        if value.isNaN { return "nan" }
+        if value.isInfinite { return value < 0 ? "-inf" : "inf" }
+        if value == 0 { return value.sign == .minus ? "-0.0" : "0.0" }
+        // Swift's own text, taken apart into digits and the exponent of the first digit.
+        var text = Substring(value.magnitude.description)
+        var exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            exponent = Int(text[text.index(after: e)...]) ?? 0
+            text = text[..<e]
+        }
+        let point = text.firstIndex(of: ".") ?? text.endIndex
+        exponent += text.distance(from: text.startIndex, to: point) - 1
+        var digits = Array(text.filter { $0 != "." })
+        while digits.count > 1, digits.first == "0" {
+            digits.removeFirst()
+            exponent -= 1
+        }
+        while digits.count > 1, digits.last == "0" { digits.removeLast() }
+        var out = value.sign == .minus ? "-" : ""
+        if exponent >= -4 && exponent < 16 {
+            if exponent >= 0 {
+                let whole = digits.prefix(exponent + 1)
+                out += String(whole) + String(repeating: "0", count: exponent + 1 - whole.count)
+                let fraction = digits.dropFirst(exponent + 1)
+                out += "." + (fraction.isEmpty ? "0" : String(fraction))
+            } else {
+                out += "0." + String(repeating: "0", count: -exponent - 1) + String(digits)
+            }
+        } else {
+            out += String(digits[0])
+            if digits.count > 1 { out += "." + String(digits.dropFirst()) }
+            out += (exponent < 0 ? "e-" : "e+") + (exponent.magnitude < 10 ? "0" : "") + String(exponent.magnitude)
+        }
+        return out
+    }
+}

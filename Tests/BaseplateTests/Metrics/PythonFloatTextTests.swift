@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+@testable import Baseplate
+
+/// `%g`, `str()` and `:.0f` of floats against python3 itself, on values python generates when
+/// the test runs: random doubles over many magnitudes, values next to rounding ties and powers
+/// of ten, and the special ones.
+struct PythonFloatTextTests {
+    static let script = #"""
+        import math, random, struct, sys
+        rnd = random.Random(int(sys.argv[1]))
+        values = [0.0, -0.0, 1.0, -1.0, 0.5, 1.5, 2.5, 3.14, 3140.0, 4000.0, 0.1, 1e-4, 1e-5, 9.999995e-5,
+                  123456.5, 1234565.0, 999999.5, 9999995.0, 99999.95, 0.000123456, 1e16, 1e15, 123456789.0,
+                  1.7976931348623157e308, 5e-324, 2.2250738585072014e-308, 1e22, 1e23, 1e-22, 1e-23,
+                  float("nan"), float("inf"), float("-inf"), 65536.0, 0.3, 2.675, 1.0000005, 10.000005]
+        for _ in range(3000):   # any double: random bits
+            v = struct.unpack("<d", struct.pack("<Q", rnd.getrandbits(64)))[0]
+            values.append(v)
+        for _ in range(3000):   # timer-like milliseconds and rates
+            values.append(rnd.uniform(0, 10) * 10 ** rnd.randint(-6, 9))
+        for _ in range(2000):   # exactly on and next to 6-digit ties
+            d = rnd.randint(100000, 999999) + 0.5
+            e = rnd.randint(-12, 12)
+            t = d * 10.0 ** (e - 5)
+            values += [t, math.nextafter(t, 0), math.nextafter(t, math.inf)]
+        for _ in range(500):    # integers, large and small
+            values.append(float(rnd.randint(-10**9, 10**9)))
+        for v in values:
+            print(repr(v), "%g" % v, str(v), "%.0f" % v if v == v and abs(v) != float("inf") else "-")
+        """#
+
+    static func python() -> String? {
+        for path in [PythonOracle.repositoryRoot + "/.venv/bin/python", "/usr/bin/python3", "/usr/local/bin/python3"]
+        where FileManager.default.isExecutableFile(atPath: path) {
+            return path
+        }
+        return nil
+    }
+
+    @Test func matchesPython() throws {
+        let python = try #require(Self.python(), "python3 is needed (the Makefile installs it)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        let seed = UInt32.random(in: 0...UInt32.max)
+        process.arguments = ["-c", Self.script, String(seed)]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count > 10_000)
+        var failures = 0
+        for line in lines {
+            let f = line.split(separator: " ").map(String.init)
+            let value = f[0] == "nan" ? Double.nan : f[0] == "inf" ? .infinity : f[0] == "-inf" ? -.infinity : Double(f[0])!
+            let g = PythonFloatText.g(value), s = PythonFloatText.str(value)
+            let fixed = f[3] == "-" ? "-" : PythonFloatText.fixed0(value)
+            if g != f[1] || s != f[2] || fixed != f[3] {
+                failures += 1
+                if failures < 20 {
+                    Issue.record("seed \(seed): \(f[0]): %g \(g) (python \(f[1])), str \(s) (python \(f[2])), .0f \(fixed) (python \(f[3]))")
+                }
+            }
+        }
+        #expect(failures == 0, "seed \(seed)")
+    }
+
+    @Test func referenceValues() {
+        #expect(PythonFloatText.g(3140) == "3140")
+        #expect(PythonFloatText.g(3141.59) == "3141.59")
+        #expect(PythonFloatText.g(1234567) == "1.23457e+06")
+        #expect(PythonFloatText.g(0.5) == "0.5")
+        #expect(PythonFloatText.g(-3) == "-3")
+    }
+}
