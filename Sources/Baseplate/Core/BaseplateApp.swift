@@ -16,6 +16,9 @@ public final class BaseplateApp: @unchecked Sendable {
     public private(set) var contextFactories: [(name: String, factory: any ContextFactory)] = []
     /// Server timeouts (`server_timeout.*`), set by `configureObservers`.
     public private(set) var timeouts = ServerTimeouts()
+    /// The statsd client `metrics.namespace` / `metrics.tagging` configured (baseplate.py's
+    /// `_metrics_client`); the runtime monitor reports through it.
+    public internal(set) var metricsClient: MetricsClient?
 
     public init(appConfig: [String: String] = [:], defaultServiceName: String = "baseplate") {
         self.appConfig = appConfig
@@ -45,6 +48,7 @@ public final class BaseplateApp: @unchecked Sendable {
     /// The observer families `configureObservers` consults, in baseplate.py's order (logging is
     /// built into `RequestContext.logger`; timeouts are enforced by the server itself).
     static let observerFamilies: [@Sendable (BaseplateApp, Logger) throws -> Void] = [
+        MetricsConfiguration.configure,
     ]
 
     func timeout(for method: String) -> ServerTimeouts.Resolved? {

@@ -20,6 +20,9 @@ public final class RequestContext: @unchecked Sendable {
 
     /// The request's server span; nil when the service runs without a `Baseplate`.
     public internal(set) var span: ServerSpan?
+    /// The request's statsd batch (baseplate.py's `context.metrics`) when a metrics observer
+    /// is on: the handler's own metrics go out with the request's, in one datagram.
+    public internal(set) var metrics: MetricsBatch?
     /// The `Edge-Request` header's bytes, as sent (decode with your edge-context library).
     public var rawEdgeContext: [UInt8]? { headers["Edge-Request"] }
     /// The caller's `Deadline-Budget` (milliseconds on the wire), if it sent a valid one.

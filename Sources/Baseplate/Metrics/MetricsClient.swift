@@ -202,7 +202,7 @@ public struct MetricsTimer: Sendable {
     }
 
     public func send(_ elapsed: Duration, sampleRate: Double = 1) {
-        send(seconds: elapsed.inSeconds, sampleRate: sampleRate)
+        send(seconds: elapsed.seconds, sampleRate: sampleRate)
     }
 }
 
@@ -279,13 +279,5 @@ enum MetricLine {
             out.append(contentsOf: "|@".utf8)
             PythonFloatText.appendG(sampleRate, to: &out)
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a double.
-    var inSeconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) * 1e-18
     }
 }

@@ -1,0 +1,148 @@
+import CBaseplateIO
+import Logging
+
+/// baseplate.py's `MetricsBaseplateObserver` (switched on by `metrics.namespace`): per request,
+/// a timer `server.<method>` and a counter `server.<method>.success|failure` (plus
+/// `.timed_out` for a `ServerTimeout`), `clients.<name>` timers and counters for client spans,
+/// `<component>.<name>` timers for local spans, a counter per `incrTag`; all in one batch,
+/// sent as one datagram when the server span finishes.
+///
+/// The batch is the request's `context.metrics`, for the handler's own metrics.
+public final class MetricsObserver: BaseplateObserver {
+    public let client: MetricsClient
+    /// `metrics_observer.sample_rate`: the share of requests measured (sent with `|@rate`).
+    public let sampleRate: Double
+
+    public init(client: MetricsClient, sampleRate: Double = 1) {
+        self.client = client
+        self.sampleRate = sampleRate
+    }
+
+    public func onServerSpanCreated(context: RequestContext, serverSpan: ServerSpan) {
+        let batch = client.batch()
+        context.metrics = batch
+        if sampleRate >= 1 || MetricsSampling.draw() < sampleRate {
+            serverSpan.register(ServerSpanMetrics(batch: batch, span: serverSpan, sampleRate: sampleRate))
+        } else {
+            serverSpan.register(UnsampledSpanMetrics(batch: batch))
+        }
+    }
+}
+
+/// A request left out by the sample rate: only what the handler put in `context.metrics` goes.
+final class UnsampledSpanMetrics: SpanObserver, @unchecked Sendable {
+    // @unchecked: used by the request's task only.
+    let batch: MetricsBatch
+    init(batch: MetricsBatch) { self.batch = batch }
+    func onFinish(_ span: Span, error: (any Error)?) { batch.flush() }
+}
+
+/// The state every untagged span observer shares: the batch, the rate, the start time.
+class SpanMetrics: SpanObserver, @unchecked Sendable {
+    // @unchecked: a span's observers are used by the span's task only.
+    let batch: MetricsBatch
+    let sampleRate: Double
+    var started: ContinuousClock.Instant?
+
+    init(batch: MetricsBatch, sampleRate: Double) {
+        self.batch = batch
+        self.sampleRate = sampleRate
+    }
+
+    func onStart(_ span: Span) { started = .now }
+
+    // Declared here so that subclasses' versions are the protocol's witnesses (a protocol
+    // extension default would be called instead).
+    func onFinish(_ span: Span, error: (any Error)?) {}
+    func onLog(_ span: Span, name: String, payload: (any Sendable)?) {}
+
+    func onIncrTag(_ span: Span, key: String, delta: Double) {
+        batch.incrementCounter(key, delta: delta, sampleRate: sampleRate)
+    }
+
+    /// Sends the timer, if the span started (baseplate.py's timer would assert otherwise).
+    func sendTimer(_ name: String) {
+        guard let started else { return }
+        batch.timer(name).send(.now - started, sampleRate: sampleRate)
+    }
+
+    func onChildSpanCreated(_ parent: Span, child: Span) {
+        if let local = child as? LocalSpan {
+            child.register(LocalSpanMetrics(batch: batch, span: local, sampleRate: sampleRate))
+        } else {
+            child.register(ClientSpanMetrics(batch: batch, span: child, sampleRate: sampleRate))
+        }
+    }
+}
+
+final class ServerSpanMetrics: SpanMetrics, @unchecked Sendable {
+    let baseName: String
+
+    init(batch: MetricsBatch, span: ServerSpan, sampleRate: Double) {
+        baseName = "server." + span.name
+        super.init(batch: batch, sampleRate: sampleRate)
+    }
+
+    override func onFinish(_ span: Span, error: (any Error)?) {
+        sendTimer(baseName)
+        batch.incrementCounter(baseName + (error == nil ? ".success" : ".failure"), sampleRate: sampleRate)
+        if error is ServerTimeout {
+            batch.incrementCounter(baseName + ".timed_out", sampleRate: sampleRate)
+        }
+        batch.flush()
+    }
+}
+
+final class LocalSpanMetrics: SpanMetrics, @unchecked Sendable {
+    let name: String
+
+    init(batch: MetricsBatch, span: LocalSpan, sampleRate: Double) {
+        // baseplate.py formats a missing component as Python's None.
+        name = "\(span.componentName ?? "None").\(span.name)"
+        super.init(batch: batch, sampleRate: sampleRate)
+    }
+
+    override func onFinish(_ span: Span, error: (any Error)?) { sendTimer(name) }
+}
+
+final class ClientSpanMetrics: SpanMetrics, @unchecked Sendable {
+    let baseName: String
+
+    init(batch: MetricsBatch, span: Span, sampleRate: Double) {
+        baseName = "clients." + span.name
+        super.init(batch: batch, sampleRate: sampleRate)
+    }
+
+    override func onFinish(_ span: Span, error: (any Error)?) {
+        sendTimer(baseName)
+        batch.incrementCounter(baseName + (error == nil ? ".success" : ".failure"), sampleRate: sampleRate)
+    }
+
+    /// `span.log("error.object", error)` counts `errors.<type name>`.
+    override func onLog(_ span: Span, name: String, payload: (any Sendable)?) {
+        guard name == "error.object", let payload else { return }
+        batch.incrementCounter("errors.\(type(of: payload))", sampleRate: sampleRate)
+    }
+
+    /// Client spans' children are not measured (as in baseplate.py).
+    override func onChildSpanCreated(_ parent: Span, child: Span) {}
+}
+
+enum MetricsSampling {
+    /// Uniform in [0, 1), as Python's `random()`, from the per-thread generator.
+    static func draw() -> Double {
+        Double(bpio_random64() >> 11) * 0x1p-53
+    }
+}
+
+extension SpanTagValue {
+    /// Python's `str()` of the value, as statsd tags carry it (`True`, `3.0`).
+    var pythonText: String {
+        switch self {
+        case .string(let s): s
+        case .int(let i): String(i)
+        case .double(let d): MetricTags.text(d)
+        case .bool(let b): MetricTags.text(b)
+        }
+    }
+}
