@@ -67,6 +67,26 @@ struct TestProcessor: ThriftProcessor {
                 TestProcessor.cancelled.withLock { $0.append(Task.isCancelled) }
                 responder.reply(StringArg(id: 0, value: Task.isCancelled ? "cancelled" : "done"))
             }
+        case "allheaders":
+            // Every header as `name=value`, sorted, joined by `;`.
+            _ = try StringArg(from: &reader)
+            return ThriftCall { context, responder in
+                let all = context.headers.map { "\($0.name)=\(String(decoding: $0.value, as: UTF8.self))" }
+                responder.reply(StringArg(id: 0, value: all.sorted().joined(separator: ";")))
+            }
+        case "relay":
+            // Calls the method named in the argument on the `downstream` context client.
+            let args = try StringArg(from: &reader)
+            return ThriftCall { context, responder in
+                do {
+                    let downstream = context.object("downstream", as: EchoClient.self)!
+                    let parts = args.value.split(separator: ":", maxSplits: 1).map(String.init)
+                    let value = try await downstream.call(parts[0], parts.count > 1 ? parts[1] : "")
+                    responder.reply(StringArg(id: 0, value: value))
+                } catch {
+                    responder.reply(StringArg(id: 0, value: "error: \(error)"))
+                }
+            }
         case "ping_fail":
             _ = try StringArg(from: &reader)
             return ThriftCall(oneway: true) { _, responder in responder.done(failure: Boom()) }
@@ -112,5 +132,17 @@ struct StringArg: ThriftStruct, Equatable {
         writer.writeFieldEnd()
         writer.writeFieldStop()
         writer.writeStructEnd()
+    }
+}
+
+/// A client of TestProcessor's string-in, string-out methods.
+struct EchoClient: Sendable {
+    let channel: any ThriftChannel
+    let sequenceIDs = ThriftClientCall.SequenceIDs()
+
+    func call(_ method: String, _ value: String) async throws -> String {
+        try await ThriftClientCall.call(
+            method, args: StringArg(value: value), result: StringArg.self, channel: channel, sequenceIDs: sequenceIDs
+        ).value
     }
 }

@@ -30,22 +30,64 @@ public final class ThriftConnection: ThriftChannel, @unchecked Sendable {
         }
     }
 
-    private let loop: LoopContext
+    let loop: LoopContext
     private var client: OpaquePointer?
     private var pending: [CheckedContinuation<[UInt8], any Error>] = []
     private var pendingHead = 0
+    /// Replies received since the connection opened (0: it may never have connected).
+    private(set) var repliesReceived = 0
+    /// Fires when a call given a timeout has waited too long: the connection is closed.
+    private var timer: OpaquePointer?
+    private var timedOut = false
 
     /// A connection on the current server loop when created on one, else on the shared client
     /// loop. It connects on the first call and reconnects after a failure.
-    public init(endpoint: Endpoint, dialect: Dialect = .header(.compact)) {
+    public convenience init(endpoint: Endpoint, dialect: Dialect = .header(.compact)) {
+        self.init(endpoint: endpoint, dialect: dialect, loop: LoopGroup.current ?? LoopGroup.clients.contexts[0])
+    }
+
+    init(endpoint: Endpoint, dialect: Dialect, loop: LoopContext) {
         self.endpoint = endpoint
         self.dialect = dialect
-        self.loop = LoopGroup.current ?? LoopGroup.clients.contexts[0]
+        self.loop = loop
     }
 
     deinit {
         // The C side holds a retain while open (see `open`), so a live client never gets here.
         precondition(client == nil)
+        bpio_timer_free(timer)
+    }
+
+    /// Whether the connection is open (or connecting). Loop thread only.
+    var isOpen: Bool { client != nil }
+
+    /// Sends on the loop's thread (the caller is already there), failing with
+    /// `TTransportException(.timedOut)` and closing the connection if no reply arrives within
+    /// `timeout`: a connection that timed out may still get the late reply, so it cannot be
+    /// reused.
+    func sendOnLoop(_ message: [UInt8], headers: ThriftHeaders?, timeout: Duration) async throws -> [UInt8] {
+        checkThread()
+        if timer == nil {
+            timer = bpio_timer_new(loop.loop, { arg in
+                let me = Unmanaged<ThriftConnection>.fromOpaque(arg!).takeUnretainedValue()
+                me.timedOut = true
+                if let client = me.client { bpio_client_close(client) }
+            }, Unmanaged.passUnretained(self).toOpaque())
+        }
+        timedOut = false
+        bpio_timer_arm(timer, timeout.seconds)
+        defer { bpio_timer_stop(timer) }
+        do {
+            return try await sendOnLoop(message, expectsReply: true, headers: headers)!
+        } catch where timedOut {
+            throw TTransportException(.timedOut, "timed out interacting with socket")
+        }
+    }
+
+    /// Closes the connection on its loop's thread (the caller is there).
+    func closeOnLoop() {
+        checkThread()
+        if let client { bpio_client_close(client) }
     }
 
     public func send(_ message: [UInt8], expectsReply: Bool) async throws -> [UInt8]? {
@@ -122,6 +164,7 @@ public final class ThriftConnection: ThriftChannel, @unchecked Sendable {
     }()
 
     private func received(_ payload: [UInt8]) {
+        repliesReceived += 1
         guard pendingHead < pending.count else { return }  // a reply nobody waits for
         let waiter = pending[pendingHead]
         pendingHead += 1
@@ -134,6 +177,7 @@ public final class ThriftConnection: ThriftChannel, @unchecked Sendable {
 
     private func closed(_ reason: String) {
         client = nil
+        repliesReceived = 0
         let waiting = pending[pendingHead...]
         pending.removeAll()
         pendingHead = 0

@@ -16,6 +16,8 @@ final class LoopContext: @unchecked Sendable {
     /// Requests in flight on this loop, newest first.
     private var inFlight: RequestContext?
     private(set) var inFlightCount = 0
+    /// Each client pool's connections on this loop (see `ThriftConnectionPool`).
+    var clientPools: [ObjectIdentifier: LoopPool] = [:]
     /// One timer for every deadline on this loop, armed for the earliest.
     private var deadlineTimer: OpaquePointer?
     private var nextDeadline: ContinuousClock.Instant?
@@ -31,6 +33,7 @@ final class LoopContext: @unchecked Sendable {
 
     /// Frees what lives on the C loop; called before the loop itself is freed.
     func close() {
+        executor.close()
         bpio_timer_free(deadlineTimer)
         deadlineTimer = nil
     }

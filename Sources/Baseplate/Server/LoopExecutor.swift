@@ -18,7 +18,13 @@ final class LoopExecutor: TaskExecutor, @unchecked Sendable {
     let loop: OpaquePointer
     private var local: [UnownedJob] = []
     private var running: [UnownedJob] = []
-    private let remote = Mutex<[UnownedJob]>([])
+    private let remote = Mutex<Remote>(Remote())
+
+    private struct Remote {
+        var jobs: [UnownedJob] = []
+        /// The loop is gone (server shut down and freed): jobs for it are dropped, never run.
+        var closed = false
+    }
 
     init(loop: OpaquePointer) {
         self.loop = loop
@@ -28,21 +34,31 @@ final class LoopExecutor: TaskExecutor, @unchecked Sendable {
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        if bpio_loop_is_current(loop) != 0 {
+        // Compared by address (a thread-local read), not by asking the loop: it may be freed.
+        if bpio_loop_current() == loop {
             local.append(job)
         } else {
-            remote.withLock { $0.append(job) }
-            bpio_loop_wake(loop)
+            // Woken under the lock, so `close` cannot free the loop in between.
+            remote.withLock { remote in
+                guard !remote.closed else { return }  // a task outliving its server
+                remote.jobs.append(job)
+                bpio_loop_wake(loop)
+            }
         }
+    }
+
+    /// Called once the loop has exited, before it is freed.
+    func close() {
+        remote.withLock { $0.closed = true }
     }
 
     /// Runs the jobs queued so far (not those they enqueue: the loop calls again, so I/O
     /// is not starved). Returns true when more work is waiting. Loop thread only.
     func drain() -> Bool {
-        remote.withLock { queued in
-            if !queued.isEmpty {
-                local.append(contentsOf: queued)
-                queued.removeAll(keepingCapacity: true)
+        remote.withLock { remote in
+            if !remote.jobs.isEmpty {
+                local.append(contentsOf: remote.jobs)
+                remote.jobs.removeAll(keepingCapacity: true)
             }
         }
         if local.isEmpty { return false }
@@ -52,6 +68,6 @@ final class LoopExecutor: TaskExecutor, @unchecked Sendable {
             job.runSynchronously(on: executor)
         }
         running.removeAll(keepingCapacity: true)
-        return !local.isEmpty || !remote.withLock { $0.isEmpty }
+        return !local.isEmpty || !remote.withLock { $0.jobs.isEmpty }
     }
 }

@@ -40,6 +40,15 @@ public struct ThriftHeaders: Sendable, Sequence {
         self.count = count
     }
 
+    /// Adds a header (after any with the same name, which lookups find first).
+    public mutating func add(_ name: String, _ value: String) {
+        append(name.utf8, value.utf8)
+    }
+
+    public mutating func add(_ name: String, bytes value: [UInt8]) {
+        append(name.utf8, value)
+    }
+
     private mutating func append(_ key: some Collection<UInt8>, _ value: some Collection<UInt8>) {
         withUnsafeBytes(of: UInt32(key.count)) { storage.append(contentsOf: $0) }
         storage.append(contentsOf: key)
