@@ -6,7 +6,7 @@ VENV := .venv
 PEERS := .build/peers
 APT_PACKAGES := libev-dev libthrift-dev thrift-compiler libboost-dev libevent-dev zlib1g-dev python3-venv g++ make
 
-.PHONY: serve test deps venv peers build swift-test integration-test c-checks example-dynamic perf clean
+.PHONY: serve test deps venv peers build swift-test integration-test c-checks example-dynamic perf clean fuzz
 
 # Debian packages, installed only when missing (apt-get needs root: CI and the dev machines are root).
 deps:
@@ -60,10 +60,14 @@ c-checks: deps build
 	if [ -n "$$bad" ]; then echo "exported C symbols without the bpio_ prefix: $$bad"; exit 1; fi
 	@echo "C checks: warning-free, bpio_ prefix on every exported symbol"
 
-test: c-checks swift-test integration-test
+# libFuzzer targets (fuzz/README.md), FUZZ_SECONDS each (default 60); fails on any finding.
+fuzz: deps
+	fuzz/run
+
+test: c-checks swift-test integration-test fuzz
 
 perf: build
 	perf/run
 
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build .build-fuzz $(VENV)

@@ -1,0 +1,3 @@
+# (included by include_cycle.thrift)
+
+include "include_cycle.thrift"

@@ -1,0 +1,3 @@
+# expect: unexpected_character.thrift:3:12: unexpected character '@'
+
+struct A { @ }
