@@ -25,9 +25,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         guard let section = ini.section(name, environment: environment) else {
             fatalError("listed section \(name) is missing")
         }
-        for (key, value) in section {
+        for value in Set(section.values) {
             for parse in parsers { parse(value) }
-            _ = try? parseConfig(section) { config in try config(key, .dictOf(.string)) }
+        }
+        // Dotted keys as a nested spec: `a.b = 1` read as DictOf under `a`.
+        if let key = section.keys.min(), let prefix = key.split(separator: ".").first {
+            _ = try? parseConfig(section) { config in try config(String(prefix), .dictOf(.string)) }
         }
     }
     return 0
