@@ -90,7 +90,8 @@ extension RequestContext {
         self.baseplate = baseplate
         let trace = TraceInfo(headers: headers) ?? TraceInfo.new()
         if let text = headers.string("Deadline-Budget"), let ms = Double(text), ms.isFinite, ms > 0 {
-            deadlineBudget = .milliseconds(ms)
+            // Capped (at ~31,700 years): Duration traps on values it cannot hold, such as 1e300.
+            deadlineBudget = .milliseconds(min(ms, 1e15))
         }
         var timeout = deadlineBudget
         if let configured = baseplate.timeout(for: method)?.timeout {
