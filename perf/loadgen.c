@@ -165,26 +165,124 @@ static const char *dialect_name(enum dialect d) {
 #define C_I32 5
 #define C_BINARY 8
 
-static const char METHOD[] = "is_healthy";
-#define METHOD_LEN 10
-#define MAX_REQUEST 512
+#define T_I64 10
+#define T_LIST 15
+#define C_I64 6
+#define C_LIST 9
+#define C_STRUCT 12
+
+// The methods the loadgen can call. is_healthy: BaseplateServiceV2.is_healthy(IsHealthyRequest{
+// probe = READINESS}) -> true. echo_blob: the example's ExampleService.echo_blob(Blob{data: 1 KiB
+// string, values: 32 i64}) -> the same Blob (perf/run's S3 rows: a body to decode and encode).
+enum method { IS_HEALTHY, ECHO_BLOB };
+static enum method method = IS_HEALTHY;
+static const char *method_name = "is_healthy";
+
+#define BLOB_DATA_LEN 1024
+#define BLOB_VALUES 32
+static char blob_data[BLOB_DATA_LEN];
+static int64_t blob_values[BLOB_VALUES];
+
+// Printable text and numbers of both signs, some beyond 32 bits, so every varint length occurs.
+static void blob_init(void) {
+    for (size_t i = 0; i < BLOB_DATA_LEN; i++) blob_data[i] = (char)(' ' + (i * 7) % 95);
+    for (int i = 0; i < BLOB_VALUES; i++) blob_values[i] = (int64_t)(i - 16) * 1000000007LL * (1 + i % 3);
+}
+
+#define MAX_REQUEST 2048
 
 // The THeader part before the payload is built once: length (patched per request), magic,
 // flags, seqid (patched), header size, then protocol id, no transforms, one KEYVALUE block,
 // and zero padding to a 4-byte boundary as Python's THeaderTransport writes it (0-3 bytes).
+// The call's arguments are built once too, in the protocol of the dialect; only the message
+// header (which holds the seqid) is written per request.
 struct encoder {
     enum dialect dialect;
     uint8_t theader_prefix[MAX_REQUEST];
     size_t theader_prefix_len;
+    uint8_t args[MAX_REQUEST];
+    size_t args_len;
 };
 
 struct kv {
     const char *key, *value;
 };
 
+static void put_be64(uint8_t *p, uint64_t v) {
+    put_be32(p, (uint32_t)(v >> 32));
+    put_be32(p + 4, (uint32_t)v);
+}
+
+static size_t put_varint64(uint8_t *p, uint64_t v) {
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    return n;
+}
+
+static uint64_t zigzag64(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+
+// Binary: is_healthy_args{1: IsHealthyRequest{1: probe = 1}} or echo_blob_args{1: Blob}.
+static size_t encode_binary_args(uint8_t *p) {
+    size_t n = 0;
+    p[n++] = T_STRUCT;
+    put_be16(p + n, 1);
+    n += 2;
+    if (method == IS_HEALTHY) {
+        p[n++] = T_I32;
+        put_be16(p + n, 1);
+        n += 2;
+        put_be32(p + n, 1);
+        n += 4;
+    } else {
+        p[n++] = T_STRING;
+        put_be16(p + n, 1);
+        n += 2;
+        put_be32(p + n, BLOB_DATA_LEN);
+        n += 4;
+        memcpy(p + n, blob_data, BLOB_DATA_LEN);
+        n += BLOB_DATA_LEN;
+        p[n++] = T_LIST;
+        put_be16(p + n, 2);
+        n += 2;
+        p[n++] = T_I64;
+        put_be32(p + n, BLOB_VALUES);
+        n += 4;
+        for (int i = 0; i < BLOB_VALUES; i++, n += 8) put_be64(p + n, (uint64_t)blob_values[i]);
+    }
+    p[n++] = 0; // stop the inner struct
+    p[n++] = 0; // stop args
+    return n;
+}
+
+static size_t encode_compact_args(uint8_t *p) {
+    size_t n = 0;
+    p[n++] = 0x1C; // field delta 1, STRUCT
+    if (method == IS_HEALTHY) {
+        p[n++] = 0x15; // field delta 1, I32
+        p[n++] = 0x02; // zigzag(1)
+    } else {
+        p[n++] = 0x18; // field delta 1, BINARY
+        n += put_varint(p + n, BLOB_DATA_LEN);
+        memcpy(p + n, blob_data, BLOB_DATA_LEN);
+        n += BLOB_DATA_LEN;
+        p[n++] = 0x19; // field delta 1, LIST
+        p[n++] = 0xF0 | C_I64; // size >= 15: the size follows as a varint
+        n += put_varint(p + n, BLOB_VALUES);
+        for (int i = 0; i < BLOB_VALUES; i++) n += put_varint64(p + n, zigzag64(blob_values[i]));
+    }
+    p[n++] = 0; // stop the inner struct
+    p[n++] = 0; // stop args
+    return n;
+}
+
 static void encoder_init(struct encoder *e, enum dialect d, const struct kv *headers, size_t nheaders) {
     memset(e, 0, sizeof *e);
     e->dialect = d;
+    e->args_len = d == THEADER_COMPACT ? encode_compact_args(e->args) : encode_binary_args(e->args);
     if (d == FRAMED_BINARY) return;
     uint8_t info[MAX_REQUEST];
     size_t n = 0;
@@ -215,56 +313,42 @@ static void encoder_init(struct encoder *e, enum dialect d, const struct kv *hea
     e->theader_prefix_len = 14 + n;
 }
 
-// args: is_healthy_args{1: IsHealthyRequest{1: probe = READINESS (1)}}
-static size_t encode_binary_call(uint8_t *p, uint32_t seq) {
-    size_t n = 0;
+static size_t encode_binary_call(const struct encoder *e, uint8_t *p, uint32_t seq) {
+    size_t n = 0, len = strlen(method_name);
     put_be32(p + n, 0x80010000u | MSG_CALL);
     n += 4;
-    put_be32(p + n, METHOD_LEN);
+    put_be32(p + n, (uint32_t)len);
     n += 4;
-    memcpy(p + n, METHOD, METHOD_LEN);
-    n += METHOD_LEN;
+    memcpy(p + n, method_name, len);
+    n += len;
     put_be32(p + n, seq);
     n += 4;
-    p[n++] = T_STRUCT;
-    put_be16(p + n, 1);
-    n += 2;
-    p[n++] = T_I32;
-    put_be16(p + n, 1);
-    n += 2;
-    put_be32(p + n, 1);
-    n += 4;
-    p[n++] = 0; // stop IsHealthyRequest
-    p[n++] = 0; // stop args
-    return n;
+    memcpy(p + n, e->args, e->args_len);
+    return n + e->args_len;
 }
 
-static size_t encode_compact_call(uint8_t *p, uint32_t seq) {
-    size_t n = 0;
+static size_t encode_compact_call(const struct encoder *e, uint8_t *p, uint32_t seq) {
+    size_t n = 0, len = strlen(method_name);
     p[n++] = 0x82;
     p[n++] = (uint8_t)(1 | (MSG_CALL << 5));
     n += put_varint(p + n, seq); // plain varint, as C++ writes it
-    n += put_varint(p + n, METHOD_LEN);
-    memcpy(p + n, METHOD, METHOD_LEN);
-    n += METHOD_LEN;
-    p[n++] = 0x1C; // field delta 1, STRUCT
-    p[n++] = 0x15; // field delta 1, I32
-    p[n++] = 0x02; // zigzag(1)
-    p[n++] = 0;    // stop IsHealthyRequest
-    p[n++] = 0;    // stop args
-    return n;
+    n += put_varint(p + n, (uint32_t)len);
+    memcpy(p + n, method_name, len);
+    n += len;
+    memcpy(p + n, e->args, e->args_len);
+    return n + e->args_len;
 }
 
 static size_t encode_request(const struct encoder *e, uint8_t *p, uint32_t seq) {
     if (e->dialect == FRAMED_BINARY) {
-        size_t n = encode_binary_call(p + 4, seq);
+        size_t n = encode_binary_call(e, p + 4, seq);
         put_be32(p, (uint32_t)n);
         return n + 4;
     }
     memcpy(p, e->theader_prefix, e->theader_prefix_len);
     put_be32(p + 8, seq);
     size_t n = e->theader_prefix_len;
-    n += e->dialect == THEADER_COMPACT ? encode_compact_call(p + n, seq) : encode_binary_call(p + n, seq);
+    n += e->dialect == THEADER_COMPACT ? encode_compact_call(e, p + n, seq) : encode_binary_call(e, p + n, seq);
     put_be32(p, (uint32_t)(n - 4));
     return n;
 }
@@ -370,6 +454,105 @@ static void describe_exception(struct reader *r, bool compact, char *out, size_t
     snprintf(out, outsz, "TApplicationException type=%d message=\"%s\"", type, msg);
 }
 
+static uint64_t rd_varint64(struct reader *r) {
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 70; shift += 7) {
+        uint8_t b = rd_u8(r);
+        if (r->bad) return 0;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) return v;
+    }
+    r->bad = true;
+    return 0;
+}
+
+// Reads a field header; false at the struct's stop byte (or when truncated: check r->bad).
+// `type` is the protocol's own type code; `last` carries compact's field-id deltas.
+static bool rd_field(struct reader *r, bool compact, int16_t *last, int16_t *id, unsigned *type) {
+    uint8_t b = rd_u8(r);
+    if (r->bad || b == 0) return false;
+    if (compact) {
+        *type = b & 0x0f;
+        if (b >> 4) {
+            *id = (int16_t)(*last + (b >> 4));
+        } else {
+            uint32_t z = rd_varint(r);
+            *id = (int16_t)((z >> 1) ^ -(int32_t)(z & 1));
+        }
+        *last = *id;
+    } else {
+        *type = b;
+        *id = (int16_t)rd_be16(r);
+    }
+    return !r->bad;
+}
+
+// echo_blob_result{0: Blob success}: the Blob must be the one sent, field by field (any order).
+static bool check_blob_result(struct reader *r, bool compact, char *err, size_t errsz) {
+    bool have_success = false;
+    int16_t last = 0, id;
+    unsigned type;
+    while (rd_field(r, compact, &last, &id, &type)) {
+        if (id != 0) FAIL("unexpected result field id %d", id);
+        if (type != (compact ? C_STRUCT : T_STRUCT)) FAIL("result field 0 has type %u, want struct", type);
+        if (have_success) FAIL("result field 0 twice");
+        have_success = true;
+        bool have_data = false, have_values = false;
+        int16_t inner_last = 0; // a nested compact struct starts its field-id deltas afresh
+        while (rd_field(r, compact, &inner_last, &id, &type)) {
+            if (id == 1) {
+                if (type != (compact ? C_BINARY : T_STRING)) FAIL("Blob.data has type %u, want string", type);
+                uint32_t len = compact ? rd_varint(r) : rd_be32(r);
+                const uint8_t *d = rd_bytes(r, len);
+                if (!d) FAIL("Blob.data truncated (length %u)", len);
+                if (len != BLOB_DATA_LEN || memcmp(d, blob_data, BLOB_DATA_LEN) != 0)
+                    FAIL("Blob.data differs from the request's (%u bytes, want %d)", len, BLOB_DATA_LEN);
+                if (have_data) FAIL("Blob.data twice");
+                have_data = true;
+            } else if (id == 2) {
+                if (type != (compact ? C_LIST : T_LIST)) FAIL("Blob.values has type %u, want list", type);
+                unsigned elem;
+                uint32_t size;
+                if (compact) {
+                    uint8_t h = rd_u8(r);
+                    elem = h & 0x0f;
+                    size = (h >> 4) == 15 ? rd_varint(r) : (uint32_t)(h >> 4);
+                    if (elem != C_I64) FAIL("Blob.values element type %u, want i64", elem);
+                } else {
+                    elem = rd_u8(r);
+                    size = rd_be32(r);
+                    if (elem != T_I64) FAIL("Blob.values element type %u, want i64", elem);
+                }
+                if (r->bad) FAIL("Blob.values header truncated");
+                if (size != BLOB_VALUES) FAIL("Blob.values has %u elements, want %d", size, BLOB_VALUES);
+                for (int i = 0; i < BLOB_VALUES; i++) {
+                    int64_t v;
+                    if (compact) {
+                        uint64_t z = rd_varint64(r);
+                        v = (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
+                    } else {
+                        uint64_t hi = rd_be32(r);
+                        v = (int64_t)((hi << 32) | rd_be32(r));
+                    }
+                    if (r->bad) FAIL("Blob.values truncated");
+                    if (v != blob_values[i])
+                        FAIL("Blob.values[%d] = %lld, want %lld", i, (long long)v, (long long)blob_values[i]);
+                }
+                if (have_values) FAIL("Blob.values twice");
+                have_values = true;
+            } else {
+                FAIL("unexpected Blob field id %d", id);
+            }
+        }
+        if (r->bad) FAIL("Blob truncated");
+        if (!have_data || !have_values) FAIL("Blob lacks %s", have_data ? "values" : "data");
+    }
+    if (r->bad) FAIL("result struct truncated");
+    if (!have_success) FAIL("result has no success field (0)");
+    if (r->p != r->end) FAIL("%zu trailing bytes after the result struct", (size_t)(r->end - r->p));
+    return true;
+}
+
 // Checks one Thrift message (the payload of a frame) against the expected reply.
 static bool check_message(const uint8_t *p, size_t n, bool compact, uint32_t want_seq, char *err,
                           size_t errsz) {
@@ -394,8 +577,9 @@ static bool check_message(const uint8_t *p, size_t n, bool compact, uint32_t wan
     const uint8_t *name = rd_bytes(&r, name_len);
     if (!compact) seq = rd_be32(&r);
     if (r.bad) FAIL("message header truncated (name length %u)", name_len);
-    if (name_len != METHOD_LEN || memcmp(name, METHOD, METHOD_LEN) != 0)
-        FAIL("method name \"%.*s\", want \"is_healthy\"", (int)(name_len > 64 ? 64 : name_len), (const char *)name);
+    if (name_len != strlen(method_name) || memcmp(name, method_name, name_len) != 0)
+        FAIL("method name \"%.*s\", want \"%s\"", (int)(name_len > 64 ? 64 : name_len), (const char *)name,
+             method_name);
     if (seq != want_seq) FAIL("message seqid %u, want %u", seq, want_seq);
     if (type == MSG_EXCEPTION) {
         char desc[400];
@@ -403,6 +587,7 @@ static bool check_message(const uint8_t *p, size_t n, bool compact, uint32_t wan
         FAIL("server replied EXCEPTION: %s", desc);
     }
     if (type != MSG_REPLY) FAIL("message type %u, want REPLY (2)", type);
+    if (method == ECHO_BLOB) return check_blob_result(&r, compact, err, errsz);
 
     // is_healthy_result{0: bool success}
     bool have_success = false;
@@ -512,6 +697,7 @@ struct options {
     double duration, warmup, stall;
     int server_pid;
     const char *headers;
+    uint64_t requests; // 0: run for the duration; else send exactly this many, then stop
 };
 
 static struct options opt = {
@@ -527,7 +713,11 @@ static uint64_t inflight;
 static uint64_t measured_reqs, total_reqs;
 static int epfd;
 
+static uint64_t sent_reqs;
+
 static void queue_request(struct conn *c, uint64_t t) {
+    if (opt.requests && sent_reqs >= opt.requests) return;
+    sent_reqs++;
     if (c->out_cap - c->out_len < MAX_REQUEST) {
         // compact the pending output to the front, then grow if still short
         if (c->out_off > 0) {
@@ -681,12 +871,14 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: loadgen --port P [--host 127.0.0.1] [--conns 64] [--depth 1]\n"
             "               [--dialect theader-compact|theader-binary|framed-binary]\n"
-            "               [--duration 5] [--warmup 1] [--method is_healthy]\n"
+            "               [--duration 5] [--warmup 1] [--method is_healthy|echo_blob]\n"
             "               [--headers baseplate|user-agent|none] [--stall-timeout 5]\n"
-            "               [--server-pid PID] [--first-seqid 1]\n"
-            "Sends BaseplateServiceV2.is_healthy(IsHealthyRequest{probe=READINESS}) pipelined,\n"
+            "               [--server-pid PID] [--first-seqid 1] [--requests N]\n"
+            "Sends BaseplateServiceV2.is_healthy(IsHealthyRequest{probe=READINESS}) (or the\n"
+            "example's echo_blob(Blob{1 KiB string, 32 i64})) pipelined,\n"
             "checks every reply, prints `reqs= secs= rps= p50_us= p99_us= p999_us= errors=`.\n"
             "--server-pid adds the server's CPU time per request (all its threads).\n"
+            "--requests N: send exactly N requests (no warm-up, no time limit), then stop.\n"
             "host_busy_cpus / host_steal_cpus: the whole machine's busy and stolen CPUs while measuring.\n");
 }
 
@@ -698,7 +890,7 @@ int main(int argc, char **argv) {
         {"warmup", required_argument, 0, 'w'},   {"method", required_argument, 0, 'm'},
         {"headers", required_argument, 0, 'H'},  {"stall-timeout", required_argument, 0, 's'},
         {"server-pid", required_argument, 0, 'P'}, {"first-seqid", required_argument, 0, 'S'},
-        {"help", no_argument, 0, '?'},
+        {"requests", required_argument, 0, 'n'}, {"help", no_argument, 0, '?'},
         {0, 0, 0, 0},
     };
     int ch;
@@ -717,11 +909,18 @@ int main(int argc, char **argv) {
         case 't': opt.duration = atof(optarg); break;
         case 'w': opt.warmup = atof(optarg); break;
         case 'm':
-            if (strcmp(optarg, "is_healthy") != 0) {
-                fprintf(stderr, "loadgen: only --method is_healthy is implemented\n");
-                return 2;
-            }
+            if (!strcmp(optarg, "is_healthy")) method = IS_HEALTHY;
+            else if (!strcmp(optarg, "echo_blob")) method = ECHO_BLOB;
+            else { usage(stderr); return 2; }
+            method_name = optarg;
             break;
+        case 'n': {
+            long long v = atoll(optarg);
+            if (v < 1) { usage(stderr); return 2; }
+            opt.requests = (uint64_t)v;
+            opt.warmup = 0;
+            break;
+        }
         case 'H': opt.headers = optarg; break;
         case 's': opt.stall = atof(optarg); break;
         case 'P': opt.server_pid = atoi(optarg); break;
@@ -751,6 +950,8 @@ int main(int argc, char **argv) {
         {"Deadline-Budget", "1000"},
     };
     static const struct kv ua_headers[] = {{"User-Agent", "perf-loadgen"}};
+    if (opt.requests) opt.warmup = 0;
+    blob_init();
     if (!strcmp(opt.headers, "baseplate")) encoder_init(&enc, opt.dialect, baseplate_headers, 6);
     else if (!strcmp(opt.headers, "user-agent")) encoder_init(&enc, opt.dialect, ua_headers, 1);
     else if (!strcmp(opt.headers, "none")) encoder_init(&enc, opt.dialect, NULL, 0);
@@ -780,7 +981,7 @@ int main(int argc, char **argv) {
 
     uint64_t start = now_ns();
     uint64_t warm_end = start + (uint64_t)(opt.warmup * 1e9);
-    uint64_t end = warm_end + (uint64_t)(opt.duration * 1e9);
+    uint64_t end = opt.requests ? UINT64_MAX : warm_end + (uint64_t)(opt.duration * 1e9);
     uint64_t stall_ns = (uint64_t)(opt.stall * 1e9);
     uint64_t t0 = start, lg_cpu0 = 0, srv_cpu0 = 0;
     struct host_cpu host0 = {0, 0}, host1 = {0, 0};
@@ -825,9 +1026,9 @@ int main(int argc, char **argv) {
             lg_cpu0 = cpu_self_ns();
             if (opt.server_pid) srv_cpu0 = proc_cpu_ns(opt.server_pid);
             host0 = host_cpu();
-            end = t0 + (uint64_t)(opt.duration * 1e9);
+            end = opt.requests ? UINT64_MAX : t0 + (uint64_t)(opt.duration * 1e9);
         }
-        if (measuring && !draining && t >= end) {
+        if (measuring && !draining && (t >= end || (opt.requests && measured_reqs >= opt.requests))) {
             // The measurement ends here. Then stop sending and take (and check) the replies
             // still in flight, so that no server sees a reset or logs a broken pipe.
             t_end = t;

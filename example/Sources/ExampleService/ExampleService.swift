@@ -31,6 +31,10 @@ public final class ExampleHandler: ExampleServiceHandler {
     public func contacts(context: RequestContext) async throws -> [Contact] {
         recorded.withLock { $0 }
     }
+
+    public func echoBlob(blob: Blob, context: RequestContext) async throws -> Blob {
+        blob
+    }
 }
 
 /// The app factory named in example.ini (`factory = ExampleService:make_processor`).

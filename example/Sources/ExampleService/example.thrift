@@ -25,6 +25,12 @@ union Contact {
     2: i64 phone,
 }
 
+/** An opaque payload of a typical size (perf/run's S3 rows: 1 KiB of text, 32 numbers). */
+struct Blob {
+    1: string data,
+    2: list<i64> values,
+}
+
 /** Raised when a greeting names too many people. */
 exception TooManyRecipients {
     1: i32 limit,
@@ -39,4 +45,7 @@ service ExampleService extends baseplate.BaseplateServiceV2 {
 
     /** The contacts recorded so far. */
     list<Contact> contacts(),
+
+    /** Returns `blob` unchanged: a request and reply with a body to decode and encode. */
+    Blob echo_blob(1: Blob blob),
 }
