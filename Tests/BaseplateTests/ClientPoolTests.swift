@@ -110,13 +110,13 @@ import Testing
     }
 
     @Test func waitingForASlotTimesOut() throws {
-        try Self.withServers(frontThreads: 1, pool: { $0.size = 1; $0.timeout = .milliseconds(300) }) { front, _ in
-            // Three concurrent calls share the loop's single slot: each holds it 200 ms, so the
-            // third has waited more than 300 ms when the slot would come free, and gives up.
+        try Self.withServers(frontThreads: 1, pool: { $0.size = 1; $0.timeout = .seconds(1) }) { front, _ in
+            // Three concurrent calls share the loop's single slot, each holding it 700 ms: the
+            // second gets it at 700 ms; the third would get it at 1,400 ms, after its 1 s wait.
             let clients = try (0..<3).map { _ in try TestClient(port: front.port) }
-            for c in clients { try c.send(c.frame("relay", StringArg(value: "slow:200"))) }
+            for c in clients { try c.send(c.frame("relay", StringArg(value: "slow:700"))) }
             let results = try clients.map { try $0.readReply().value ?? "" }
-            #expect(results.filter { $0 == "200" }.count == 2, "\(results)")
+            #expect(results.filter { $0 == "700" }.count == 2, "\(results)")
             #expect(results.contains { $0.contains("timed out waiting for a connection slot") }, "\(results)")
         }
     }

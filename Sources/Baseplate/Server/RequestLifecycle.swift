@@ -88,10 +88,10 @@ extension RequestContext {
     /// missing trace headers start a new root trace.
     func begin(with baseplate: BaseplateApp) {
         self.baseplate = baseplate
-        let trace = TraceInfo(headers: headers) ?? TraceInfo.new()
-        if let text = headers.string("Deadline-Budget"), let ms = Double(text), ms.isFinite, ms > 0 {
-            // Capped (at ~31,700 years): Duration traps on values it cannot hold, such as 1e300.
-            deadlineBudget = .milliseconds(min(ms, 1e15))
+        let known = BaseplateHeaders(headers)
+        let trace = TraceInfo(known) ?? TraceInfo.new()
+        if let ms = known.deadlineBudgetMS {
+            deadlineBudget = .milliseconds(ms)
         }
         var timeout = deadlineBudget
         if let configured = baseplate.timeout(for: method)?.timeout {
@@ -105,7 +105,7 @@ extension RequestContext {
             observer.onServerSpanCreated(context: self, serverSpan: span)
         }
         span.setTag("protocol", "thrift")
-        if let agent = headers.string("User-Agent") { span.setTag("peer.service", .string(agent)) }
+        if let agent = known.userAgent { span.setTag("peer.service", .string(agent)) }
         span.setTag("thrift.method", .string(method))
         span.start()
     }

@@ -59,48 +59,65 @@ public struct ThriftHeaders: Sendable, Sequence {
 
     /// The raw value of the first header named `name` (any case).
     public subscript(name: String) -> [UInt8]? {
-        var found: [UInt8]?
-        var name = name
-        name.withUTF8 { wanted in
-            for (key, value) in entries() where Self.equalsIgnoringCase(key, wanted) {
-                found = Array(value)
-                return
-            }
-        }
-        return found
+        withValue(of: name) { Array($0) }
     }
 
     /// The value of `name` as UTF-8 text.
     public func string(_ name: String) -> String? {
-        self[name].map { String(decoding: $0, as: UTF8.self) }
+        withValue(of: name) { String(decoding: $0, as: UTF8.self) }
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: [UInt8])]> {
-        entries().map { (String(decoding: $0.0, as: UTF8.self), Array($0.1)) }.makeIterator()
+        var out: [(name: String, value: [UInt8])] = []
+        forEach { key, value in out.append((String(decoding: key, as: UTF8.self), Array(value))) }
+        return out.makeIterator()
     }
 
-    private func entries() -> [(ArraySlice<UInt8>, ArraySlice<UInt8>)] {
-        var out: [(ArraySlice<UInt8>, ArraySlice<UInt8>)] = []
-        var i = 0
-        while i < storage.count {
-            let kl = Int(readLength(at: i))
-            let key = storage[(i + 4)..<(i + 4 + kl)]
-            i += 4 + kl
-            let vl = Int(readLength(at: i))
-            let value = storage[(i + 4)..<(i + 4 + vl)]
-            i += 4 + vl
-            out.append((key, value))
+    /// Calls `body` with each header's name and value, in wire order, without copying them.
+    public func forEach(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+        try storage.withUnsafeBufferPointer { bytes in
+            var i = 0
+            while i < bytes.count {
+                let kl = Int(Self.length(bytes, at: i))
+                let key = UnsafeBufferPointer(rebasing: bytes[(i + 4)..<(i + 4 + kl)])
+                i += 4 + kl
+                let vl = Int(Self.length(bytes, at: i))
+                let value = UnsafeBufferPointer(rebasing: bytes[(i + 4)..<(i + 4 + vl)])
+                i += 4 + vl
+                try body(key, value)
+            }
         }
-        return out
     }
 
-    private func readLength(at i: Int) -> UInt32 {
-        storage.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i, as: UInt32.self) }
+    /// `body` applied to the first value named `name` (any case), scanned in place: lookups
+    /// run for every request, so they allocate nothing but their result.
+    public func withValue<T>(of name: String, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T? {
+        guard count > 0 else { return nil }
+        var name = name
+        return name.withUTF8 { wanted -> T? in
+            storage.withUnsafeBufferPointer { bytes -> T? in
+                var i = 0
+                while i < bytes.count {
+                    let kl = Int(Self.length(bytes, at: i))
+                    let key = UnsafeBufferPointer(rebasing: bytes[(i + 4)..<(i + 4 + kl)])
+                    i += 4 + kl
+                    let vl = Int(Self.length(bytes, at: i))
+                    if Self.equalsIgnoringCase(key, wanted) {
+                        return body(UnsafeBufferPointer(rebasing: bytes[(i + 4)..<(i + 4 + vl)]))
+                    }
+                    i += 4 + vl
+                }
+                return nil
+            }
+        }
     }
 
-    private static func equalsIgnoringCase(_ a: ArraySlice<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// ASCII case-insensitive equality of two header names.
+    static func equalsIgnoringCase(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
         guard a.count == b.count else { return false }
-        for (x, y) in zip(a, b) where x != y {
+        for i in 0..<a.count {
+            let x = a[i], y = b[i]
+            if x == y { continue }
             let lx = (x >= 65 && x <= 90) ? x | 0x20 : x
             let ly = (y >= 65 && y <= 90) ? y | 0x20 : y
             if lx != ly { return false }
@@ -133,7 +150,12 @@ extension ThriftHeaders {
         }
     }
 
-    private static func length(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> UInt32 {
+    /// The raw storage ([u32 length][bytes] per name and value), for one-pass scanners.
+    func withStorage<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        storage.withUnsafeBufferPointer(body)
+    }
+
+    static func length(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> UInt32 {
         UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt32.self)
     }
 }
