@@ -88,7 +88,7 @@ struct BaseplateHeaders {
                 case 10: if first("User-Agent", 32) { found.userAgent = text() }
                 case 15:
                     if first("Deadline-Budget", 64) {
-                        let ms = Self.decimal(value).map(Double.init) ?? Double(text())
+                        let ms = Self.decimal(value).map { Double($0) } ?? Double(text())
                         // Capped (at ~31,700 years): Duration traps on values it cannot hold (1e300).
                         if let ms, ms.isFinite, ms > 0 { found.deadlineBudgetMS = min(ms, 1e15) }
                     }
