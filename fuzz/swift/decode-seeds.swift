@@ -38,7 +38,24 @@ let samples: [(Int, any ThriftStruct)] = [
     (23, CrossLang.Everything(
         scalars: scalars, collections: .init(numbers: [1]), choice: .inner(.init(id: 3, label: "c")),
         failure: .init(reason: "f", code: 1), choices: [.number(1), .text("two")], inner: .init(id: 5, label: "i"))),
+    (24, TApplicationException(.unknownMethod, "Unknown function foo")),
 ]
+
+/// The message target (index 25): a CALL header, then a CrossLang.Everything.
+func message(compact: Bool) -> [UInt8] {
+    let header = MessageHeader(name: "everything", type: .call, sequenceID: 7)
+    let body = CrossLang.Everything(scalars: scalars)
+    if compact {
+        var writer = CompactWriter()
+        writer.writeMessageBegin(header)
+        body.write(to: &writer)
+        return writer.bytes
+    }
+    var writer = BinaryWriter()
+    writer.writeMessageBegin(header)
+    body.write(to: &writer)
+    return writer.bytes
+}
 
 func encoded(_ value: some ThriftStruct, compact: Bool) -> [UInt8] {
     if compact {
@@ -57,10 +74,15 @@ func encoded(_ value: some ThriftStruct, compact: Bool) -> [UInt8] {
         for (index, value) in samples {
             for compact in [false, true] {
                 let bytes = [UInt8(index << 1 | (compact ? 1 : 0))] + encoded(value, compact: compact)
-                let name = "\(type(of: value)).\(compact ? "compact" : "binary")"
-                guard FileManager.default.createFile(atPath: "\(directory)/\(name)", contents: Data(bytes)) else {
-                    fatalError("cannot write \(directory)/\(name)")
-                }
+                write("\(type(of: value)).\(compact ? "compact" : "binary")", bytes)
+            }
+        }
+        for compact in [false, true] {
+            write("message.\(compact ? "compact" : "binary")", [UInt8(25 << 1 | (compact ? 1 : 0))] + message(compact: compact))
+        }
+        func write(_ name: String, _ bytes: [UInt8]) {
+            guard FileManager.default.createFile(atPath: "\(directory)/\(name)", contents: Data(bytes)) else {
+                fatalError("cannot write \(directory)/\(name)")
             }
         }
     }
