@@ -13,6 +13,26 @@ let parsers: [(String) -> Void] = [
     probe(.optional(.float)), probe(.oneOf(["a": 1, "b": 2])),
 ]
 
+/// A struct of every decodable kind, read from each section by ConfigDecoder.
+struct Everything: Decodable {
+    struct Nested: Decodable {
+        var name: String?
+        @Parsed<ConfigKind.Percent> var rate: Double
+    }
+    enum Suit: String, CaseIterable, ConfigDecodable { case clubs, spades }
+    var count: Int?
+    var small: Int8?
+    var ratio: Double?
+    var flag: Bool?
+    var timeout: Duration?
+    var backend: Endpoint?
+    var names: [String]?
+    var suits: [Suit]?
+    var weights: [String: Int]?
+    var nested: Nested?
+    var byName: [String: Nested]?
+}
+
 func probe<Value>(_ parser: ConfigParser<Value>) -> (String) -> Void {
     { text in _ = try? parser.parse(text) }
 }
@@ -28,6 +48,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         for value in Set(section.values) {
             for parse in parsers { parse(value) }
         }
+        _ = try? ConfigDecoder().decode(Everything.self, from: section)
         // Dotted keys as a nested spec: `a.b = 1` read as DictOf under `a`.
         if let key = section.keys.min(), let prefix = key.split(separator: ".").first {
             _ = try? parseConfig(section) { config in try config(String(prefix), .dictOf(.string)) }
