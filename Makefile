@@ -51,7 +51,7 @@ integration-test: build example-dynamic peers venv
 
 # The C core is C11 and warning-free under -Wall -Wextra (gcc and clang), and every symbol it
 # exports carries the bpio_ prefix.
-C_SOURCES := $(wildcard Sources/CBaseplateIO/*.c)
+C_SOURCES := $(wildcard Sources/CBaseplateIO/*.c) $(wildcard fuzz/c/*.c)
 c-checks: deps build
 	@for cc in gcc clang; do \
 	  $$cc -std=c11 -Wall -Wextra -Wpedantic -Werror -ISources/CBaseplateIO/include -fsyntax-only $(C_SOURCES) || exit 1; \
