@@ -68,6 +68,9 @@ struct ServeCommand: ParsableCommand {
         } catch let error as ServerError {
             throw StartupError(message: "cannot listen on \(bind): \(error.message)", code: 1)
         }
+        let monitor = RuntimeMonitor.start(
+            settings: settings.runtimeMonitor, server: thriftServer, baseplate: thriftServer.baseplate,
+            environment: env, logger: logger)
         if einhorn != nil { try Einhorn.ack(env) }
         if reload { Reloader.start(watching: [configFile], logger: logger) }
         try thriftServer.start()
@@ -89,6 +92,7 @@ struct ServeCommand: ParsableCommand {
         logger.info("Draining inbound requests...", metadata: ["drain_time": "\(settings.drainTime)"])
         Self.sleep(settings.drainTime)
         logger.info("Gracefully shutting down...")
+        monitor?.stop()  // stopping loops are not blocked ones
         thriftServer.stopAccepting()
         thriftServer.shutdown(timeout: settings.stopTimeout)
         logger.info("Exiting")

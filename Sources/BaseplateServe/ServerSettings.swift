@@ -9,16 +9,16 @@ struct ServerSettings {
     var maxFrameSize = 16 * 1024 * 1024
     var drainTime: Duration = .seconds(5)
     var stopTimeout: Duration = .seconds(10)
+    var runtimeMonitor = RuntimeMonitorSettings()
 
     /// Keys this server reads.
-    static let implemented: Set<String> = [
+    static let implemented: Set<String> = Set([
         "factory", "stop_timeout", "drain_time", "io_threads", "max_frame_size",
-    ]
+    ]).union(RuntimeMonitorSettings.keys)
     /// baseplate.py's Thrift server keys that are accepted but not acted on yet.
+    /// (`monitoring.gc.timing` and `.refcycle` time and dump Python's garbage collector.)
     static let notYetImplemented: Set<String> = [
-        "metrics.enabled", "monitoring.concurrency", "monitoring.connection_pool",
-        "monitoring.blocked_hub", "monitoring.gc.stats", "monitoring.gc.timing",
-        "monitoring.gc.refcycle",
+        "monitoring.gc.timing", "monitoring.gc.refcycle",
     ]
 
     init(_ section: [String: String], inherited: Set<String> = [], logger: Logger) throws {
@@ -39,6 +39,7 @@ struct ServerSettings {
                  try c("drain_time", .optional(.timespan, default: .seconds(5))),
                  try c("stop_timeout", .optional(.timespanWithLegacyFallback, default: .seconds(10))))
             }
+            runtimeMonitor = try RuntimeMonitorSettings(serverConfig: section)
         } catch let error as ConfigurationError {
             throw StartupError(message: "[server] \(error)", code: 1)
         }

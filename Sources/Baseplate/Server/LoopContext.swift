@@ -20,6 +20,8 @@ final class LoopContext: @unchecked Sendable {
     @exclusivity(unchecked) private(set) var inFlightCount = 0
     /// Each client pool's connections on this loop (see `ThriftConnectionPool`).
     @exclusivity(unchecked) var clientPools: [ObjectIdentifier: LoopPool] = [:]
+    /// Counters and requests in flight for the runtime monitor's thread.
+    let stats = LoopStats()
     /// One timer for every deadline on this loop, armed for the earliest.
     @exclusivity(unchecked) private var deadlineTimer: OpaquePointer?
     @exclusivity(unchecked) private var nextDeadline: ContinuousClock.Instant?
@@ -117,6 +119,7 @@ final class LoopContext: @unchecked Sendable {
         context.nextInFlight = nil
         context.previousInFlight = nil
         inFlightCount -= 1
+        stats.untrack(context)
     }
 
     /// Logs every request in flight on this loop with its age (loop thread only).
@@ -200,6 +203,7 @@ final class LoopContext: @unchecked Sendable {
         started(context)
         responder.context = context
         if let baseplate { context.begin(with: baseplate) }
+        stats.track(context)  // after begin: the trace id is final
         // Queued on this loop's executor and run before the loop sleeps, in this iteration:
         // running it as a job of the executor means the handler's async calls need no executor
         // switch (Task.immediate would start outside the executor and pay a switch at the first

@@ -17,8 +17,10 @@ final class LoopGroup: @unchecked Sendable {
         callbacks.on_frame = { _, ctx, conn, frame in
             Unmanaged<LoopContext>.fromOpaque(ctx!).takeUnretainedValue().handle(connection: conn!, frame: frame!)
         }
-        callbacks.on_drain = { _, ctx in
-            Unmanaged<LoopContext>.fromOpaque(ctx!).takeUnretainedValue().executor.drain() ? 1 : 0
+        callbacks.on_drain = { loop, ctx in
+            let context = Unmanaged<LoopContext>.fromOpaque(ctx!).takeUnretainedValue()
+            context.stats.publish(connections: Int(bpio_loop_connection_count(loop)), inFlight: context.inFlightCount)
+            return context.executor.drain() ? 1 : 0
         }
         callbacks.on_log = { level, message in
             ServerLog.log(level: level, message: message)

@@ -73,6 +73,13 @@ public final class ThriftServer: @unchecked Sendable {
 
     /// The TCP port bound (the real one when configured with port 0).
     public var port: Int { Int(bpio_server_port(server)) }
+    /// Each loop's published counters (runtime monitor).
+    var loopStats: [LoopStats] { loops.contexts.map(\.stats) }
+    /// Wakes every loop (the blocked-loop watchdog tells idle from stuck this way).
+    func wakeLoops() {
+        for context in loops.contexts { bpio_loop_wake(context.loop) }
+    }
+
     /// How many event loops serve.
     public var loopCount: Int { loops.contexts.count }
 

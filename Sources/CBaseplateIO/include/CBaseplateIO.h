@@ -11,5 +11,6 @@
 #include "bpio_stacks.h"
 #include "bpio_random.h"
 #include "bpio_timer.h"
+#include "bpio_process.h"
 
 #endif

@@ -16,6 +16,11 @@ public final class ExampleHandler: ExampleServiceHandler {
         guard names.count <= Self.recipientLimit else {
             throw TooManyRecipients(limit: Self.recipientLimit)
         }
+        if case .unknown(let value)? = tone {
+            // Not declared in the IDL: the client gets INTERNAL_ERROR and the request counts as
+            // a failure in metrics and traces.
+            throw UnknownTone(value: value)
+        }
         let opening = tone == .formal ? "Good day" : "Hello"
         let text = names.isEmpty ? "\(opening)!" : "\(opening), \(names.joined(separator: " and "))!"
         var counts: [String: Int64] = [:]
@@ -35,6 +40,11 @@ public final class ExampleHandler: ExampleServiceHandler {
     public func echoBlob(blob: Blob, context: RequestContext) async throws -> Blob {
         blob
     }
+}
+
+/// A tone newer than this version of the service (an error the IDL does not declare).
+public struct UnknownTone: Error {
+    public var value: Int32
 }
 
 /// The app factory named in example.ini (`factory = ExampleService:make_processor`).
