@@ -122,6 +122,45 @@ struct FakePool: ContextFactory, RuntimeMetricsReporter {
         #expect(warnings.count == 2, "\(warnings)")  // idle loops are not reported
     }
 
+    /// The Thrift client pool's factory reports its size and the connections checked out.
+    @Test func thriftPoolReports() async throws {
+        let listener = try StatsdListener()
+        let backend = try ThriftServer(
+            configuration: .init(listener: .tcp(host: "127.0.0.1", port: 0), ioThreads: 1),
+            processor: TestProcessor(), logger: Logger(label: "test"))
+        try backend.start()
+        defer { backend.shutdown(timeout: .seconds(2)) }
+        var poolConfig = ThriftConnectionPool.Configuration(endpoint: .inet(host: "127.0.0.1", port: backend.port))
+        poolConfig.size = 5
+        poolConfig.timeout = .seconds(5)
+        let pool = ThriftConnectionPool(poolConfig)
+        let app = BaseplateApp(appConfig: ["metrics.namespace": "svc", "metrics.endpoint": "127.0.0.1:\(listener.port)"])
+        try app.configureObservers()
+        app.addToContext("backend", ThriftClientFactory(pool: pool) { $0 })
+        let server = try ThriftServer(
+            configuration: .init(listener: .tcp(host: "127.0.0.1", port: 0), ioThreads: 1),
+            processor: TestProcessor(), baseplate: app, logger: Logger(label: "test"))
+        var settings = RuntimeMonitorSettings()
+        settings.connectionPool = true
+        settings.concurrency = false
+        settings.memory = false
+        let monitor = try #require(RuntimeMonitor.start(settings: settings, server: server, baseplate: app, interval: 100_000, logger: Logger(label: "test")))
+        defer { monitor.stop() }
+        let tags = ",hostname=\(monitor.hostname),PID=\(getpid()),client=backend"
+
+        var w = CompactWriter(bytes: [])
+        w.writeMessageBegin(MessageHeader(name: "slow", type: .call, sequenceID: 1))
+        StringArg(id: 1, value: "600").write(to: &w)
+        let message = w.bytes
+        let call = Task { try await pool.send(message, expectsReply: true) }
+        for _ in 0..<100 where pool.connectionsInUse == 0 { usleep(5_000) }
+        monitor.report()
+        #expect(listener.receive() == "svc.runtime.pool.size\(tags):5|g\nsvc.runtime.pool.in_use\(tags):1|g")
+        _ = try await call.value
+        monitor.report()
+        #expect(listener.receive() == "svc.runtime.pool.size\(tags):5|g\nsvc.runtime.pool.in_use\(tags):0|g")
+    }
+
     @Test func disabledOrWithoutClient() throws {
         let server = try ThriftServer(
             configuration: .init(listener: .tcp(host: "127.0.0.1", port: 0), ioThreads: 1),
