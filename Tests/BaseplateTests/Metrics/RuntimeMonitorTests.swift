@@ -115,11 +115,13 @@ struct FakePool: ContextFactory, RuntimeMetricsReporter {
         let line = try #require(blocked)
         let ms = try #require(Double(line.split(separator: ":").last!.dropLast(3)))
         #expect(line.hasPrefix("svc.runtime.hub_blocked\(tags):") && line.hasSuffix("|ms"))
-        #expect(ms >= 200 && ms <= 1000, "\(line)")
+        #expect(ms >= 200 && ms <= 2000, "\(line)")
         let warnings = logs.messages.filter { $0.level == .warning }.map(\.message)
         #expect(warnings.contains { $0.contains("blocked for at least") && $0.contains("block (trace 987654, age ") }, "\(warnings)")
         #expect(warnings.contains { $0.contains("is running again after being blocked for about") })
-        #expect(warnings.count == 2, "\(warnings)")  // idle loops are not reported
+        // the blocked loop once; an idle loop is not reported (unless the machine starved it)
+        #expect(warnings.filter { $0.contains("block (trace 987654") }.count == 1, "\(warnings)")
+        #expect(warnings.allSatisfy { $0.contains("blocked for at least") || $0.contains("is running again") }, "\(warnings)")
     }
 
     /// The Thrift client pool's factory reports its size and the connections checked out.
@@ -150,10 +152,10 @@ struct FakePool: ContextFactory, RuntimeMetricsReporter {
 
         var w = CompactWriter(bytes: [])
         w.writeMessageBegin(MessageHeader(name: "slow", type: .call, sequenceID: 1))
-        StringArg(id: 1, value: "600").write(to: &w)
+        StringArg(id: 1, value: "2000").write(to: &w)
         let message = w.bytes
         let call = Task { try await pool.send(message, expectsReply: true) }
-        for _ in 0..<100 where pool.connectionsInUse == 0 { usleep(5_000) }
+        for _ in 0..<1000 where pool.connectionsInUse == 0 { usleep(5_000) }
         monitor.report()
         #expect(listener.receive() == "svc.runtime.pool.size\(tags):5|g\nsvc.runtime.pool.in_use\(tags):1|g")
         _ = try await call.value
