@@ -12,7 +12,7 @@ final class LoopStats: Sendable {
     let connections = Atomic<Int>(0)
     let inFlight = Atomic<Int>(0)
     /// Set before the loop starts (the watchdog is configured first), read-only afterwards.
-    nonisolated(unsafe) var tracksRequests = false
+    @exclusivity(unchecked) nonisolated(unsafe) var tracksRequests = false
     private let requests = Mutex<[RequestInFlight]>([])
 
     /// Called by the loop at each drain round.
