@@ -1,3 +1,5 @@
+import CBaseplateIO
+
 /// One timed operation in a trace (baseplate.py's `Span`): a call to another service when used
 /// directly, or `LocalSpan`/`ServerSpan` for work in this process and for the request itself.
 ///
@@ -9,9 +11,14 @@ open class Span: @unchecked Sendable {
     // @unchecked: a span belongs to one request's task, which runs on one event loop; handlers
     // that share a span across threads must not use it concurrently (as in baseplate.py).
 
-    public let traceID: String
-    public let parentID: String?
-    public let id: String
+    // Ids as they arrived or were made: usually decimal 64-bit numbers, turned into text only
+    // when asked (most requests never are: ~1,500 instructions per request otherwise).
+    let traceIdentifier: SpanIdentifier
+    let parentIdentifier: SpanIdentifier?
+    let identifier: SpanIdentifier
+    public var traceID: String { traceIdentifier.text }
+    public var parentID: String? { parentIdentifier?.text }
+    public var id: String { identifier.text }
     /// Set by the tracing observer once it has decided (baseplate.py overwrites it too).
     @exclusivity(unchecked) public var sampled: Bool?
     public let flags: UInt64?
@@ -22,12 +29,19 @@ open class Span: @unchecked Sendable {
     @exclusivity(unchecked) public private(set) var startTime: ContinuousClock.Instant?
     @exclusivity(unchecked) public private(set) var isFinished = false
 
-    public init(traceInfo: TraceInfo, name: String, context: RequestContext?) {
-        self.traceID = traceInfo.traceID
-        self.parentID = traceInfo.parentID
-        self.id = traceInfo.spanID
-        self.sampled = traceInfo.sampled
-        self.flags = traceInfo.flags
+    public convenience init(traceInfo: TraceInfo, name: String, context: RequestContext?) {
+        self.init(trace: SpanIdentifier(traceInfo.traceID), parent: traceInfo.parentID.map(SpanIdentifier.init),
+                  id: SpanIdentifier(traceInfo.spanID), sampled: traceInfo.sampled, flags: traceInfo.flags,
+                  name: name, context: context)
+    }
+
+    init(trace: SpanIdentifier, parent: SpanIdentifier?, id: SpanIdentifier, sampled: Bool?, flags: UInt64?,
+         name: String, context: RequestContext?) {
+        self.traceIdentifier = trace
+        self.parentIdentifier = parent
+        self.identifier = id
+        self.sampled = sampled
+        self.flags = flags
         self.name = name
         self.context = context
     }
@@ -69,10 +83,12 @@ open class Span: @unchecked Sendable {
     /// Observers of this span hear of it (and typically register themselves on it).
     public func makeChild(_ name: String, local: Bool = false, componentName: String? = nil) -> Span {
         precondition(!isFinished, "span \(self.name) has already finished")
-        let info = TraceInfo(traceID: traceID, parentID: id, spanID: TraceInfo.newID(), sampled: sampled, flags: flags)
+        let newID = SpanIdentifier.number(bpio_random64())
         let child: Span = local
-            ? LocalSpan(traceInfo: info, name: name, context: context, componentName: componentName)
-            : Span(traceInfo: info, name: name, context: context)
+            ? LocalSpan(trace: traceIdentifier, parent: identifier, id: newID, sampled: sampled, flags: flags,
+                        name: name, context: context, componentName: componentName)
+            : Span(trace: traceIdentifier, parent: identifier, id: newID, sampled: sampled, flags: flags,
+                   name: name, context: context)
         for observer in observers { observer.onChildSpanCreated(self, child: child) }
         return child
     }
@@ -95,15 +111,63 @@ open class Span: @unchecked Sendable {
 public class LocalSpan: Span, @unchecked Sendable {
     public let componentName: String?
 
-    public init(traceInfo: TraceInfo, name: String, context: RequestContext?, componentName: String? = nil) {
+    public convenience init(traceInfo: TraceInfo, name: String, context: RequestContext?, componentName: String? = nil) {
+        self.init(trace: SpanIdentifier(traceInfo.traceID), parent: traceInfo.parentID.map(SpanIdentifier.init),
+                  id: SpanIdentifier(traceInfo.spanID), sampled: traceInfo.sampled, flags: traceInfo.flags,
+                  name: name, context: context, componentName: componentName)
+    }
+
+    init(trace: SpanIdentifier, parent: SpanIdentifier?, id: SpanIdentifier, sampled: Bool?, flags: UInt64?,
+         name: String, context: RequestContext?, componentName: String?) {
         self.componentName = componentName
-        super.init(traceInfo: traceInfo, name: name, context: context)
+        super.init(trace: trace, parent: parent, id: id, sampled: sampled, flags: flags, name: name, context: context)
     }
 }
 
 /// The span of one request this server handles, named after the method.
 public final class ServerSpan: LocalSpan, @unchecked Sendable {
-    public init(traceInfo: TraceInfo, name: String, context: RequestContext?) {
-        super.init(traceInfo: traceInfo, name: name, context: context, componentName: nil)
+    public convenience init(traceInfo: TraceInfo, name: String, context: RequestContext?) {
+        self.init(trace: SpanIdentifier(traceInfo.traceID), parent: traceInfo.parentID.map(SpanIdentifier.init),
+                  id: SpanIdentifier(traceInfo.spanID), sampled: traceInfo.sampled, flags: traceInfo.flags,
+                  name: name, context: context)
+    }
+
+    init(trace: SpanIdentifier, parent: SpanIdentifier?, id: SpanIdentifier, sampled: Bool?, flags: UInt64?,
+         name: String, context: RequestContext?) {
+        super.init(trace: trace, parent: parent, id: id, sampled: sampled, flags: flags, name: name, context: context,
+                   componentName: nil)
+    }
+}
+
+/// A trace or span id. Baseplate's are the decimal text of 64-bit numbers; those are kept as
+/// numbers (no allocation) and written out on demand. Anything else is kept as sent.
+enum SpanIdentifier: Sendable, Hashable {
+    case number(UInt64)
+    case text(String)
+
+    init(_ text: String) {
+        var copy = text
+        self = copy.withUTF8 { SpanIdentifier(bytes: $0) } ?? .text(text)
+    }
+
+    /// A canonical decimal (what `String(n)` gives back: no sign, no leading zero) as a number.
+    init?(bytes: UnsafeBufferPointer<UInt8>) {
+        guard !bytes.isEmpty, bytes.count <= 20, bytes[0] != UInt8(ascii: "0") || bytes.count == 1 else { return nil }
+        var value: UInt64 = 0
+        for b in bytes {
+            guard b >= 48 && b <= 57 else { return nil }
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(b - 48))
+            if o1 || o2 { return nil }
+            value = sum
+        }
+        self = .number(value)
+    }
+
+    var text: String {
+        switch self {
+        case .number(let n): String(n)
+        case .text(let s): s
+        }
     }
 }

@@ -43,9 +43,9 @@ public struct TraceInfo: Sendable, Hashable {
 /// name would rescan the headers each time). Only ids become Strings; the rest is parsed from
 /// the bytes (this runs for every request: ~3,000 instructions when each became a String).
 struct BaseplateHeaders {
-    var trace: String?
-    var parent: String?
-    var span: String?
+    var trace: SpanIdentifier?
+    var parent: SpanIdentifier?
+    var span: SpanIdentifier?
     var sampled = false
     /// nil: absent; .some(nil): present but not a decimal 64-bit value.
     var flags: UInt64??
@@ -78,12 +78,13 @@ struct BaseplateHeaders {
                     return true
                 }
                 let text = { String(decoding: value, as: UTF8.self) }
+                let id = { SpanIdentifier(bytes: value) ?? .text(text()) }
                 switch kl {
-                case 4: if first("Span", 1) { found.span = text() }
+                case 4: if first("Span", 1) { found.span = id() }
                 case 5:
-                    if first("Trace", 2) { found.trace = text() }
+                    if first("Trace", 2) { found.trace = id() }
                     else if first("Flags", 4) { found.flags = .some(Self.decimal(value) ?? UInt64(text().trimmingPythonIntWhitespace)) }
-                case 6: if first("Parent", 8) { found.parent = text() }
+                case 6: if first("Parent", 8) { found.parent = id() }
                 case 7: if first("Sampled", 16) { found.sampled = vl == 1 && value[0] == UInt8(ascii: "1") }
                 case 10: if first("User-Agent", 32) { found.userAgent = text() }
                 case 15:
@@ -119,17 +120,22 @@ extension TraceInfo {
     /// when `Trace` or `Span` is missing or `Flags` is malformed: the server then starts a new
     /// root trace, as baseplate.py does.
     public init?(headers: ThriftHeaders) {
-        self.init(BaseplateHeaders(headers))
+        guard let ids = BaseplateHeaders(headers).upstreamTrace else { return nil }
+        self.init(traceID: ids.trace.text, parentID: ids.parent.text, spanID: ids.span.text, sampled: ids.sampled,
+                  flags: ids.flags)
     }
+}
 
-    init?(_ headers: BaseplateHeaders) {
-        guard let trace = headers.trace, let span = headers.span else { return nil }
-        var flags: UInt64?
-        if let present = headers.flags {
+extension BaseplateHeaders {
+    /// The upstream trace, or nil when it must be a new root (see `TraceInfo(headers:)`).
+    var upstreamTrace: (trace: SpanIdentifier, parent: SpanIdentifier, span: SpanIdentifier, sampled: Bool, flags: UInt64?)? {
+        guard let trace, let span else { return nil }
+        var parsedFlags: UInt64?
+        if let present = flags {
             guard let value = present else { return nil }
-            flags = value
+            parsedFlags = value
         }
-        self.init(traceID: trace, parentID: headers.parent ?? "", spanID: span, sampled: headers.sampled, flags: flags)
+        return (trace, parent ?? .text(""), span, sampled, parsedFlags)
     }
 }
 

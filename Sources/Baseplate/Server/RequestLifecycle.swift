@@ -1,3 +1,5 @@
+import CBaseplateIO
+
 /// How a request ended, as the server span and the request metrics see it (baseplate.py's
 /// processor wrapper, reference §2.2).
 enum RequestOutcome {
@@ -89,7 +91,7 @@ extension RequestContext {
     func begin(with baseplate: BaseplateApp) {
         self.baseplate = baseplate
         let known = BaseplateHeaders(headers)
-        let trace = TraceInfo(known) ?? TraceInfo.new()
+        let upstream = known.upstreamTrace
         if let ms = known.deadlineBudgetMS {
             deadlineBudget = .milliseconds(ms)
         }
@@ -99,7 +101,14 @@ extension RequestContext {
         }
         if let timeout { deadline = startTime + timeout }
 
-        let span = ServerSpan(traceInfo: trace, name: method, context: self)
+        let span: ServerSpan
+        if let upstream {
+            span = ServerSpan(trace: upstream.trace, parent: upstream.parent, id: upstream.span,
+                              sampled: upstream.sampled, flags: upstream.flags, name: method, context: self)
+        } else {
+            let root = SpanIdentifier.number(bpio_random64())  // a new root: span id = trace id
+            span = ServerSpan(trace: root, parent: nil, id: root, sampled: nil, flags: nil, name: method, context: self)
+        }
         self.span = span
         for observer in baseplate.observers {
             observer.onServerSpanCreated(context: self, serverSpan: span)
