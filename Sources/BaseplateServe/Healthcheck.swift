@@ -1,6 +1,8 @@
 import ArgumentParser
 import Baseplate
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `baseplate-healthcheck`: asks a service whether it is healthy, with baseplate.py's output and
 /// exit codes (`OK!` and 0; a message on stderr and 1).
@@ -49,12 +51,12 @@ struct HealthcheckCommand: AsyncParsableCommand {
             }
             print("OK!")
         } catch let failed as CheckFailed {
-            FileHandle.standardError.write(Data((failed.message + "\n").utf8))
+            writeError(failed.message)
             throw ExitCode(1)
         } catch let error as ExitCode {
             throw error
         } catch {
-            FileHandle.standardError.write(Data("\(Swift.type(of: error)): \(error)\n".utf8))
+            writeError("\(Swift.type(of: error)): \(error)")
             throw ExitCode(1)
         }
     }
@@ -77,7 +79,11 @@ struct HealthcheckCommand: AsyncParsableCommand {
         guard (200..<300).contains(status) else {
             throw CheckFailed(message: "HTTPError: \(status) for /health?type=\(probe.request.rawValue)")
         }
-        _ = try JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
+        do {
+            try JSONSyntax.check(body)
+        } catch {
+            throw CheckFailed(message: error.description)
+        }
         return true
     }
 
@@ -99,4 +105,10 @@ struct HealthcheckCommand: AsyncParsableCommand {
 
 struct CheckFailed: Error {
     var message: String
+}
+
+/// One line on standard error (fd 2, unbuffered: the process exits right after).
+func writeError(_ line: String) {
+    var text = line + "\n"
+    text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
 }
