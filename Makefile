@@ -33,7 +33,8 @@ serve: build
 peers: deps
 	$(MAKE) -C Tests/Peers OUT=$(CURDIR)/$(PEERS)
 
-swift-test: deps peers
+# venv first: the Swift tests' Python oracles (baseplate.py, CPython) then run instead of skipping.
+swift-test: deps peers venv
 	BPIO_PEERS=$(CURDIR)/$(PEERS) $(SWIFT) test
 
 # The example app as a shared library, linked against (not embedding) the framework: loaded by

@@ -154,7 +154,7 @@ final class BatchCounter: @unchecked Sendable {
             deltas[i] += delta
         } else {
             rates.append(sampleRate)
-            deltas.append(delta)
+            deltas.append(0.0 + delta)  // Python's defaultdict(float) sum: -0.0 becomes 0
         }
     }
 
