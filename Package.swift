@@ -18,6 +18,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // MARK: tracing: the Zipkin tracer is also a swift-distributed-tracing Tracer.
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
     ],
     targets: [
         // Debian's libev-dev has no pkg-config file; the module map links "ev".
@@ -33,6 +35,7 @@ let package = Package(
             dependencies: [
                 "CBaseplateIO",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),  // MARK: tracing
             ],
             exclude: ["Config/README.md"],
             // Compiles idl/baseplate.thrift (named in thrift-swift-config.json) at build time.
@@ -102,7 +105,13 @@ let package = Package(
             name: "ExampleServiceTests",
             dependencies: ["ExampleService", "Baseplate", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "BaseplateTests", dependencies: ["Baseplate", "CBaseplateIO", "TestSupport"]),
+        .testTarget(
+            name: "BaseplateTests",
+            dependencies: [
+                "Baseplate", "CBaseplateIO", "TestSupport",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),  // MARK: tracing
+            ]
+        ),
     ],
     cLanguageStandard: .c11
 )

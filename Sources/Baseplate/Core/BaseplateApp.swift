@@ -49,6 +49,7 @@ public final class BaseplateApp: @unchecked Sendable {
     /// built into `RequestContext.logger`; timeouts are enforced by the server itself).
     static let observerFamilies: [@Sendable (BaseplateApp, Logger) throws -> Void] = [
         MetricsConfiguration.configure,
+        TraceObserver.configure,  // tracing.service_name (Tracing/)
     ]
 
     func timeout(for method: String) -> ServerTimeouts.Resolved? {

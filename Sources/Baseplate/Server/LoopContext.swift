@@ -12,6 +12,8 @@ final class LoopContext: @unchecked Sendable {
     /// nil for loops that only carry outbound connections.
     let processor: (any ThriftProcessor)?
     let logger: Logger
+    /// Whether handlers run with their request bound as the swift-distributed-tracing context.
+    private let bindsTraceContext: Bool
     /// The service's observers, context factories and timeouts; nil: plain Thrift, no spans.
     let baseplate: BaseplateApp?
     @exclusivity(unchecked) private var scratch: [UInt8] = []
@@ -32,6 +34,7 @@ final class LoopContext: @unchecked Sendable {
         self.processor = processor
         self.baseplate = baseplate
         self.logger = logger
+        self.bindsTraceContext = DistributedTracing.bindsRequests
         scratch.reserveCapacity(4096)
     }
 
@@ -208,8 +211,15 @@ final class LoopContext: @unchecked Sendable {
         // running it as a job of the executor means the handler's async calls need no executor
         // switch (Task.immediate would start outside the executor and pay a switch at the first
         // call, measured with callgrind).
+        let bindsTrace = bindsTraceContext
         let task = Task(executorPreference: executor) {
-            await call.invoke(context, responder)
+            if bindsTrace {
+                // Tracing on: the handler sees its request in `ServiceContext.current`, so spans
+                // from swift-distributed-tracing join its trace. Off: nothing bound or paid.
+                await DistributedTracing.invoke(call, context, responder)
+            } else {
+                await call.invoke(context, responder)
+            }
         }
         if let deadline = context.deadline, !context.answered {
             context.task = task

@@ -12,5 +12,6 @@
 #include "bpio_random.h"
 #include "bpio_timer.h"
 #include "bpio_process.h"
+#include "bpio_mqueue.h"
 
 #endif

@@ -1,0 +1,118 @@
+/// A finished span in the shape baseplate.py's Zipkin (v1 JSON) observer records. Built on the
+/// event loop when the span finishes; turned into JSON on the recorder's thread.
+struct ZipkinSpan: Sendable, Equatable {
+    enum Kind: Sendable, Equatable {
+        /// `sr` at start, `ss` at finish.
+        case server
+        /// `cs` at start, `cr` at finish.
+        case client
+        /// No time annotations.
+        case local
+    }
+
+    var traceID: String
+    var name: String
+    var id: String
+    /// nil or empty for a root (written as the integer 0, as baseplate.py's `parent_id or 0`).
+    var parentID: String?
+    var kind: Kind
+    /// Microseconds since the Unix epoch (wall clock).
+    var start: Int64
+    var end: Int64
+    /// In recording order: `component`, `lc` (local spans), tags, then the finish annotations.
+    var binaryAnnotations: [BinaryAnnotation]
+    /// Timed events (swift-distributed-tracing's `addEvent`), between the start and end
+    /// annotations. baseplate.py's own spans have none.
+    var events: [Event] = []
+
+    struct Event: Sendable, Equatable {
+        var timestamp: Int64
+        var value: String
+    }
+
+    struct BinaryAnnotation: Sendable, Equatable {
+        var key: String
+        var value: String
+    }
+}
+
+/// Where spans come from: the service and host, repeated in every annotation.
+struct ZipkinEndpoint: Sendable, Equatable {
+    var serviceName: String
+    var ipv4: String
+}
+
+extension ZipkinSpan {
+    /// `json.dumps(observer._serialize())`: keys in baseplate.py's order.
+    func writeJSON(to w: inout PythonJSONWriter, endpoint: ZipkinEndpoint) {
+        w.raw("{\"traceId\": "); w.string(traceID)
+        w.raw(", \"name\": "); w.string(name)
+        w.raw(", \"id\": "); w.string(id)
+        w.raw(", \"timestamp\": "); w.int(start)
+        w.raw(", \"duration\": "); w.int(end - start)
+        w.raw(", \"annotations\": [")
+        let edges: (StaticString, StaticString)? = switch kind {
+        case .server: ("\"sr\"", "\"ss\"")
+        case .client: ("\"cs\"", "\"cr\"")
+        case .local: nil
+        }
+        var first = true
+        if let edges {
+            Self.writeTimeAnnotation(&w, endpoint, start) { $0.raw(edges.0) }
+            first = false
+        }
+        for event in events {
+            if !first { w.raw(", ") }
+            first = false
+            Self.writeTimeAnnotation(&w, endpoint, event.timestamp) { $0.string(event.value) }
+        }
+        if let edges {
+            if !first { w.raw(", ") }
+            Self.writeTimeAnnotation(&w, endpoint, end) { $0.raw(edges.1) }
+        }
+        w.raw("], \"binaryAnnotations\": [")
+        for (i, annotation) in binaryAnnotations.enumerated() {
+            if i > 0 { w.raw(", ") }
+            w.raw("{\"key\": "); w.string(annotation.key)
+            w.raw(", \"value\": "); w.string(annotation.value)
+            w.raw(", \"endpoint\": "); Self.writeEndpoint(&w, endpoint)
+            w.raw("}")
+        }
+        w.raw("], \"parentId\": ")
+        if let parentID, !parentID.isEmpty { w.string(parentID) } else { w.raw("0") }
+        w.raw("}")
+    }
+
+    func json(endpoint: ZipkinEndpoint) -> [UInt8] {
+        var w = PythonJSONWriter()
+        writeJSON(to: &w, endpoint: endpoint)
+        return w.bytes
+    }
+
+    private static func writeTimeAnnotation(
+        _ w: inout PythonJSONWriter, _ endpoint: ZipkinEndpoint, _ timestamp: Int64,
+        value: (inout PythonJSONWriter) -> Void
+    ) {
+        w.raw("{\"endpoint\": "); writeEndpoint(&w, endpoint)
+        w.raw(", \"timestamp\": "); w.int(timestamp)
+        w.raw(", \"value\": "); value(&w); w.raw("}")
+    }
+
+    private static func writeEndpoint(_ w: inout PythonJSONWriter, _ endpoint: ZipkinEndpoint) {
+        w.raw("{\"serviceName\": "); w.string(endpoint.serviceName)
+        w.raw(", \"ipv4\": "); w.string(endpoint.ipv4)
+        w.raw("}")
+    }
+}
+
+/// Spans as a JSON array (`json.dumps(spans)`), the body the remote recorder POSTs.
+func zipkinJSONArray(_ spans: some Collection<ZipkinSpan>, endpoint: ZipkinEndpoint) -> [UInt8] {
+    var w = PythonJSONWriter(capacity: 1024 * spans.count)
+    w.raw("[")
+    for (i, span) in spans.enumerated() {
+        if i > 0 { w.raw(", ") }
+        span.writeJSON(to: &w, endpoint: endpoint)
+    }
+    w.raw("]")
+    return w.bytes
+}

@@ -1,0 +1,158 @@
+import Testing
+@testable import Baseplate
+
+/// Zipkin span JSON against vectors from baseplate.py 2.7.0 (`json.dumps(observer._serialize())`
+/// of its TraceServerSpanObserver / TraceSpanObserver / TraceLocalSpanObserver with the clock
+/// fixed), and Python's `str(float)`.
+struct ZipkinJSONTests {
+    static let endpoint = ZipkinEndpoint(serviceName: "svc", ipv4: "10.0.0.1")
+    static let ep = #"{"serviceName": "svc", "ipv4": "10.0.0.1"}"#
+
+    static func binary(_ key: String, _ value: String, _ ep: String = ep) -> String {
+        #"{"key": "\#(key)", "value": \#(value), "endpoint": \#(ep)}"#
+    }
+
+    /// Server span, debug flag, timed out: tag kinds, escapes, counters, annotation order.
+    static let serverVector = #"{"traceId": "1234", "name": "example", "id": "3456", "timestamp": 1700000000000000, "duration": 1234, "annotations": [{"endpoint": "# + ep + #", "timestamp": 1700000000000000, "value": "sr"}, {"endpoint": "# + ep + #", "timestamp": 1700000000001234, "value": "ss"}], "binaryAnnotations": ["# + [
+        binary("component", #""baseplate""#), binary("protocol", #""thrift""#), binary("success", #""false""#),
+        binary("n", #""5""#), binary("x", #""2.5""#), binary("uni", #""\u00e9\"\\\n\u007f\ud83d\ude00""#),
+        binary("timed_out", #""true""#), binary("error", #""true""#), binary("debug", #""true""#),
+        binary("counter.hits", #""8.0""#), binary("counter.other", #""1.0""#),
+    ].joined(separator: ", ") + #"], "parentId": "2345"}"#
+
+    static let clientVector = #"{"traceId": "1234", "name": "client.call", "id": "999", "timestamp": 1700000000000100, "duration": 100, "annotations": [{"endpoint": "# + ep + #", "timestamp": 1700000000000100, "value": "cs"}, {"endpoint": "# + ep + #", "timestamp": 1700000000000200, "value": "cr"}], "binaryAnnotations": ["# + binary("component", #""baseplate""#) + ", " + binary("error", #""true""#) + #"], "parentId": "3456"}"#
+
+    static let undefinedEp = #"{"serviceName": "svc", "ipv4": "undefined"}"#
+    static let localVector = #"{"traceId": "77", "name": "local", "id": "77", "timestamp": 5, "duration": 4, "annotations": [], "binaryAnnotations": ["# + binary("component", #""baseplate""#, undefinedEp) + ", " + binary("lc", #""comp""#, undefinedEp) + #"], "parentId": 0}"#
+
+    @Test func serverSpanThroughTheObserver() throws {
+        let sink = CollectingSink()
+        let tracer = TraceObserver.forTests(sink: sink, sampleRate: 0)
+        let span = ServerSpan(
+            traceInfo: TraceInfo(traceID: "1234", parentID: "2345", spanID: "3456", sampled: true, flags: 1),
+            name: "example", context: nil)
+        tracer.onServerSpanCreated(context: RequestContext(method: "example"), serverSpan: span)
+        span.setTag("protocol", "thrift")
+        span.setTag("success", false)
+        span.setTag("n", 5)
+        span.setTag("x", .double(2.5))
+        span.setTag("uni", "é\"\\\n\u{7F}😀")
+        span.start()
+        span.incrTag("hits", 3)
+        span.incrTag("hits", 5)
+        span.incrTag("other")
+        span.finish(error: ServerTimeout(spanName: "example", timeout: .seconds(1)))
+        var recorded = try #require(sink.take(from: tracer.recorder).first)
+        #expect(recorded.end >= recorded.start && recorded.start > 1_600_000_000_000_000)
+        recorded.start = 1_700_000_000_000_000
+        recorded.end = 1_700_000_000_001_234
+        #expect(String(decoding: recorded.json(endpoint: Self.endpoint), as: UTF8.self) == Self.serverVector)
+    }
+
+    @Test func clientSpanJSON() {
+        let span = ZipkinSpan(
+            traceID: "1234", name: "client.call", id: "999", parentID: "3456", kind: .client,
+            start: 1_700_000_000_000_100, end: 1_700_000_000_000_200,
+            binaryAnnotations: [.init(key: "component", value: "baseplate"), .init(key: "error", value: "true")])
+        #expect(String(decoding: span.json(endpoint: Self.endpoint), as: UTF8.self) == Self.clientVector)
+    }
+
+    @Test func localRootSpanJSON() {
+        let span = ZipkinSpan(
+            traceID: "77", name: "local", id: "77", parentID: nil, kind: .local, start: 5, end: 9,
+            binaryAnnotations: [.init(key: "component", value: "baseplate"), .init(key: "lc", value: "comp")])
+        let endpoint = ZipkinEndpoint(serviceName: "svc", ipv4: "undefined")
+        #expect(String(decoding: span.json(endpoint: endpoint), as: UTF8.self) == Self.localVector)
+        // An empty parent id is a root too (Python's `parent_id or 0`).
+        var empty = span
+        empty.parentID = ""
+        #expect(String(decoding: empty.json(endpoint: endpoint), as: UTF8.self).hasSuffix(#""parentId": 0}"#))
+    }
+
+    @Test func childSpansThroughTheObserver() throws {
+        let sink = CollectingSink()
+        let tracer = TraceObserver.forTests(sink: sink, sampleRate: 0)
+        let server = ServerSpan(
+            traceInfo: TraceInfo(traceID: "1", parentID: nil, spanID: "1", sampled: true, flags: nil),
+            name: "m", context: nil)
+        tracer.onServerSpanCreated(context: RequestContext(method: "m"), serverSpan: server)
+        server.start()
+        let local = server.makeChild("work", local: true, componentName: "comp")
+        local.start()
+        let client = local.makeChild("backend.get")
+        client.start()
+        let grandchild = client.makeChild("not traced")  // baseplate.py's client observer does not follow children
+        #expect(grandchild.observers.isEmpty)
+        client.setTag("k", .int(7))
+        client.finish()
+        local.finish(error: Boom())
+        server.finish()
+        let spans = sink.take(from: tracer.recorder)
+        try #require(spans.count == 3)
+        #expect(spans.map(\.name) == ["backend.get", "work", "m"])
+        #expect(spans.map(\.kind) == [.client, .local, .server])
+        #expect(spans[0].parentID == local.id && spans[1].parentID == "1" && spans[2].parentID == nil)
+        #expect(spans.allSatisfy { $0.traceID == "1" })
+        #expect(spans[0].binaryAnnotations == [.init(key: "component", value: "baseplate"), .init(key: "k", value: "7")])
+        #expect(spans[1].binaryAnnotations == [
+            .init(key: "component", value: "baseplate"), .init(key: "lc", value: "comp"), .init(key: "error", value: "true"),
+        ])
+        // A plain error is no timeout.
+        #expect(!spans[1].binaryAnnotations.contains { $0.key == "timed_out" })
+    }
+
+    @Test func pythonFloatStr() {
+        let cases: [(Double, String)] = [
+            (8.0, "8.0"), (1.0, "1.0"), (0.5, "0.5"), (0.1, "0.1"), (1e16, "1e+16"), (1e15, "1000000000000000.0"),
+            (1234567890123456.0, "1234567890123456.0"), (12345678901234567.0, "1.2345678901234568e+16"),
+            (1e-4, "0.0001"), (1e-5, "1e-05"), (0.00012345, "0.00012345"), (1.5e300, "1.5e+300"),
+            (Double.leastNonzeroMagnitude, "5e-324"), (-2.5, "-2.5"), (123.456, "123.456"), (1e22, "1e+22"),
+            (9007199254740993.0, "9007199254740992.0"), (1.0 / 3.0, "0.3333333333333333"), (100.0, "100.0"),
+            (1e-7, "1e-07"), (123456789.0, "123456789.0"), (0.0, "0.0"), (-0.0, "-0.0"),
+            (.infinity, "inf"), (-.infinity, "-inf"), (.nan, "nan"),
+        ]
+        for (value, python) in cases {
+            #expect(PythonFloat.repr(value) == python, "\(value)")
+        }
+    }
+
+    @Test func jsonArrayForTheCollector() {
+        let a = ZipkinSpan(traceID: "1", name: "a", id: "1", parentID: nil, kind: .local, start: 1, end: 2, binaryAnnotations: [])
+        var b = a
+        b.name = "b"
+        let text = String(decoding: zipkinJSONArray([a, b], endpoint: Self.endpoint), as: UTF8.self)
+        let one = String(decoding: a.json(endpoint: Self.endpoint), as: UTF8.self)
+        let two = String(decoding: b.json(endpoint: Self.endpoint), as: UTF8.self)
+        #expect(text == "[" + one + ", " + two + "]")
+        #expect(String(decoding: zipkinJSONArray([ZipkinSpan](), endpoint: Self.endpoint), as: UTF8.self) == "[]")
+    }
+}
+
+/// Collects what a recorder flushes, on the test's thread.
+final class CollectingSink: SpanSink, @unchecked Sendable {
+    var spans: [ZipkinSpan] = []
+    var batches: [Int] = []
+    var maxBatch: Int { 3 }
+    func flush(_ spans: ArraySlice<ZipkinSpan>) {
+        batches.append(spans.count)
+        self.spans += spans
+    }
+
+    func take(from recorder: SpanRecorder) -> [ZipkinSpan] {
+        var scratch: [ZipkinSpan] = []
+        recorder.flushPending(&scratch)
+        defer { spans = [] }
+        return spans
+    }
+}
+
+extension TraceObserver {
+    /// An observer whose recorder has no thread: tests flush it themselves.
+    static func forTests(sink: CollectingSink, sampleRate: Double, capacity: Int = 1000) -> TraceObserver {
+        let recorder = SpanRecorder(sink: sink, capacity: capacity, interval: .milliseconds(10),
+                                    logger: .init(label: "test"))
+        return TraceObserver(serviceName: "svc", sampleRate: sampleRate, hostname: "10.0.0.1", recorder: recorder)
+    }
+}
+
+struct Boom: Error {}
