@@ -37,7 +37,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),  // MARK: tracing
             ],
-            exclude: ["Config/README.md"],
+            exclude: ["Config/README.md", "Tracing/README.md"],
             // Compiles idl/baseplate.thrift (named in thrift-swift-config.json) at build time.
             plugins: ["ThriftSwiftPlugin"]
         ),
