@@ -202,7 +202,12 @@ struct encoder {
     size_t theader_prefix_len;
     uint8_t args[MAX_REQUEST];
     size_t args_len;
+    size_t sampled_at; // offset of the one-byte value of a `Sampled` header in the prefix; 0: none
 };
+
+// --sampled-every N: every Nth request (by seqid) says `Sampled: 1`, the others `0`, as if the
+// callers sampled 1/N of their traces (baseplate.py's default tracing.sample_rate is 0.1).
+static unsigned sampled_every;
 
 struct kv {
     const char *key, *value;
@@ -298,6 +303,7 @@ static void encoder_init(struct encoder *e, enum dialect d, const struct kv *hea
             memcpy(info + n, headers[i].key, kl);
             n += kl;
             n += put_varint(info + n, (uint32_t)vl);
+            if (!strcmp(headers[i].key, "Sampled") && vl == 1) e->sampled_at = 14 + n;
             memcpy(info + n, headers[i].value, vl);
             n += vl;
         }
@@ -347,6 +353,7 @@ static size_t encode_request(const struct encoder *e, uint8_t *p, uint32_t seq) 
     }
     memcpy(p, e->theader_prefix, e->theader_prefix_len);
     put_be32(p + 8, seq);
+    if (sampled_every && e->sampled_at) p[e->sampled_at] = seq % sampled_every == 0 ? '1' : '0';
     size_t n = e->theader_prefix_len;
     n += e->dialect == THEADER_COMPACT ? encode_compact_call(e, p + n, seq) : encode_binary_call(e, p + n, seq);
     put_be32(p, (uint32_t)(n - 4));
@@ -873,12 +880,13 @@ static void usage(FILE *f) {
             "               [--dialect theader-compact|theader-binary|framed-binary]\n"
             "               [--duration 5] [--warmup 1] [--method is_healthy|echo_blob]\n"
             "               [--headers baseplate|user-agent|none] [--stall-timeout 5]\n"
-            "               [--server-pid PID] [--first-seqid 1] [--requests N]\n"
+            "               [--server-pid PID] [--first-seqid 1] [--requests N] [--sampled-every N]\n"
             "Sends BaseplateServiceV2.is_healthy(IsHealthyRequest{probe=READINESS}) (or the\n"
             "example's echo_blob(Blob{1 KiB string, 32 i64})) pipelined,\n"
             "checks every reply, prints `reqs= secs= rps= p50_us= p99_us= p999_us= errors=`.\n"
             "--server-pid adds the server's CPU time per request (all its threads).\n"
             "--requests N: send exactly N requests (no warm-up, no time limit), then stop.\n"
+            "--sampled-every N: `Sampled: 1` on every Nth request (by seqid), `0` on the others.\n"
             "host_busy_cpus / host_steal_cpus: the whole machine's busy and stolen CPUs while measuring.\n");
 }
 
@@ -890,7 +898,8 @@ int main(int argc, char **argv) {
         {"warmup", required_argument, 0, 'w'},   {"method", required_argument, 0, 'm'},
         {"headers", required_argument, 0, 'H'},  {"stall-timeout", required_argument, 0, 's'},
         {"server-pid", required_argument, 0, 'P'}, {"first-seqid", required_argument, 0, 'S'},
-        {"requests", required_argument, 0, 'n'}, {"help", no_argument, 0, '?'},
+        {"requests", required_argument, 0, 'n'}, {"sampled-every", required_argument, 0, 'e'},
+        {"help", no_argument, 0, '?'},
         {0, 0, 0, 0},
     };
     int ch;
@@ -914,6 +923,7 @@ int main(int argc, char **argv) {
             else { usage(stderr); return 2; }
             method_name = optarg;
             break;
+        case 'e': sampled_every = (unsigned)atoi(optarg); break;
         case 'n': {
             long long v = atoll(optarg);
             if (v < 1) { usage(stderr); return 2; }
