@@ -203,6 +203,33 @@ final class RecordingObserver: BaseplateObserver, SpanObserver {
         }
     }
 
+    @Test func convertToBaseplateErrorAnswersError500() throws {
+        let app = BaseplateApp()
+        let observer = RecordingObserver()
+        app.register(observer)
+        let config = ThriftServer.Configuration(listener: .tcp(host: "127.0.0.1", port: 0), ioThreads: 1)
+        let server = try ThriftServer(
+            configuration: config,
+            processor: BaseplateProcessor(TestProcessor(), baseplate: app, convertToBaseplateError: true).processor,
+            baseplate: app, logger: Logger(label: "test"))
+        try server.start()
+        defer { server.shutdown(timeout: .seconds(2)) }
+        let c = try TestClient(port: server.port)
+        try c.send(c.frame("convert", StringArg(value: "")))
+        let reply = try c.readReply(as: ErrorResult.self)
+        #expect(reply == ErrorResult(error: BaseplateError(code: 500, message: "Internal server error")))
+        let events = observer.waitForFinished(1)
+        #expect(events.last == .finish("convert", error: "BaseplateError"))
+        #expect(events.contains(.tag("convert", "thrift.status", "INTERNAL_SERVER_ERROR")))
+    }
+
+    @Test func withoutConversionTheClientGetsInternalError() throws {
+        try Self.withServer { server, _ in
+            let c = try TestClient(port: server.port)
+            #expect(try c.call("convert", "").exception == TApplicationException(.internalError, "Internal error"))
+        }
+    }
+
     @Test func badServerTimeoutIsAConfigurationError() throws {
         let app = BaseplateApp(appConfig: ["server_timeout.default": "soon"])
         #expect(throws: ConfigurationError.self) { try app.configureObservers() }

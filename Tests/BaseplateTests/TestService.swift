@@ -87,6 +87,12 @@ struct TestProcessor: ThriftProcessor {
                     responder.reply(StringArg(id: 0, value: "error: \(error)"))
                 }
             }
+        case "convert":
+            // As generated code answers an undeclared error of a method declaring baseplate's Error.
+            _ = try StringArg(from: &reader)
+            return ThriftCall { _, responder in
+                responder.fail(Boom(), convertingInto: { ErrorResult(error: $0) })
+            }
         case "ping_fail":
             _ = try StringArg(from: &reader)
             return ThriftCall(oneway: true) { _, responder in responder.done(failure: Boom()) }
@@ -144,5 +150,34 @@ struct EchoClient: Sendable {
         try await ThriftClientCall.call(
             method, args: StringArg(value: value), result: StringArg.self, channel: channel, sequenceIDs: sequenceIDs
         ).value
+    }
+}
+
+/// A result struct whose field 1 is baseplate's Error.
+struct ErrorResult: ThriftStruct, Equatable {
+    var error: BaseplateError?
+
+    init(error: BaseplateError?) { self.error = error }
+
+    init<R: ThriftReader>(from reader: inout R) throws(ThriftProtocolError) {
+        try reader.readStructBegin()
+        while true {
+            let f = try reader.readFieldBegin()
+            if f.type == .stop { break }
+            if f.id == 1 && f.type == .struct { error = try BaseplateError(from: &reader) } else { try reader.skip(f.type) }
+            try reader.readFieldEnd()
+        }
+        try reader.readStructEnd()
+    }
+
+    func write<W: ThriftWriter>(to writer: inout W) {
+        writer.writeStructBegin(name: "ErrorResult")
+        if let error {
+            writer.writeFieldBegin(name: "error", type: .struct, id: 1)
+            error.write(to: &writer)
+            writer.writeFieldEnd()
+        }
+        writer.writeFieldStop()
+        writer.writeStructEnd()
     }
 }

@@ -77,6 +77,17 @@ import Testing
         #expect(out.contains("return try Base.BProcessor(handler: handler).dispatch(method, reader: &reader)"))
     }
 
+    @Test func methodsDeclaringBaseplateErrorCanConvertOtherErrors() throws {
+        let files = [
+            "main.thrift": "namespace swift Mod\ninclude \"baseplate.thrift\"\nexception Other {}\nservice S {\n"
+                + "  void f() throws (1: Other o, 2: baseplate.Error err)\n  void g() throws (1: Other o)\n}",
+            "baseplate.thrift": "namespace swift Baseplate\nexception Error { 1: optional i32 code }",
+        ]
+        let out = try Self.generate(files)[0]
+        #expect(out.contains("responder.fail(error, convertingInto: { SFResult(err: $0) })"))
+        #expect(out.components(separatedBy: "responder.fail(error)").count == 2)  // g only
+    }
+
     @Test func standardLibraryNamesArePrefixedAtModuleLevel() throws {
         let out = try Self.generate(["main.thrift": "namespace swift Mod\nexception Error { 1: string message }\nstruct Result {}"])[0]
         #expect(out.contains("public struct ModError: ThriftStruct, Swift.Hashable, Swift.Sendable, Swift.Error {"))

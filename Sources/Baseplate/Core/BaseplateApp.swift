@@ -14,6 +14,9 @@ public final class BaseplateApp: @unchecked Sendable {
     public let serviceName: String
     public private(set) var observers: [any BaseplateObserver] = []
     public private(set) var contextFactories: [(name: String, factory: any ContextFactory)] = []
+    /// Answer undeclared handler errors of methods that declare baseplate's `Error` with
+    /// `Error(500, "Internal server error")` (baseplate.py's `convert_to_baseplate_error`).
+    public var convertToBaseplateError = false
     /// Server timeouts (`server_timeout.*`), set by `configureObservers`.
     public private(set) var timeouts = ServerTimeouts()
     /// The statsd client `metrics.namespace` / `metrics.tagging` configured (baseplate.py's
@@ -100,9 +103,10 @@ public struct BaseplateProcessor: ThriftProcessor {
     public let processor: any ThriftProcessor
     public let baseplate: BaseplateApp
 
-    public init(_ processor: any ThriftProcessor, baseplate: BaseplateApp) {
+    public init(_ processor: any ThriftProcessor, baseplate: BaseplateApp, convertToBaseplateError: Bool = false) {
         self.processor = processor
         self.baseplate = baseplate
+        if convertToBaseplateError { baseplate.convertToBaseplateError = true }
     }
 
     public func makeCall(_ method: String, reader: inout BinaryReader) throws(ThriftProtocolError) -> ThriftCall? {

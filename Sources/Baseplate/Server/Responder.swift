@@ -47,6 +47,22 @@ public struct Responder: @unchecked Sendable {
         send(type: .exception, TApplicationException(.internalError, "Internal error"), outcome: .failed(error))
     }
 
+    /// For methods that declare baseplate's `Error`: when the app converts errors
+    /// (`BaseplateApp.convertToBaseplateError`, baseplate.py's `convert_to_baseplate_error`), an
+    /// undeclared error is answered as `Error(code: 500, message: "Internal server error")` inside
+    /// the result `convert` makes; otherwise as `fail` answers it.
+    public func fail<T: ThriftStruct>(_ error: any Error, convertingInto convert: (BaseplateError) -> T) {
+        guard context?.baseplate?.convertToBaseplateError == true, !(error is TApplicationException) else {
+            return fail(error)
+        }
+        if context?.answered == true { return }
+        (context?.logger ?? loop.logger).error("Unexpected exception in handler", metadata: [
+            "method": "\(method)", "error": "\(String(reflecting: error))",
+        ])
+        let converted = BaseplateError(code: 500, message: "Internal server error")
+        send(type: .reply, convert(converted), outcome: .failed(converted))
+    }
+
     /// Finishes a oneway call whose handler failed: no reply can carry the error, so it is
     /// logged (as baseplate.py logs unexpected handler exceptions).
     public func done(failure error: any Error) {

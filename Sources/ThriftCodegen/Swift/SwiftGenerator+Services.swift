@@ -130,7 +130,15 @@ extension SwiftGenerator {
                         .line("responder.reply(\(result)(\(argumentLabel(e)): error), declared: error)"),
                     ]))
                 }
-                parts.append(.init("catch", [.line("responder.fail(error)")]))
+                // A method declaring baseplate's Error can answer other errors with it when the
+                // app asks (baseplate.py's convert_to_baseplate_error).
+                if let e = f.exceptions.first(where: { swiftType($0.type) == "Baseplate.BaseplateError" }) {
+                    parts.append(.init("catch", [
+                        .line("responder.fail(error, convertingInto: { \(result)(\(argumentLabel(e)): $0) })"),
+                    ]))
+                } else {
+                    parts.append(.init("catch", [.line("responder.fail(error)")]))
+                }
                 body.append(.block("return ThriftCall { context, responder in", [.chain(parts)]).asClosure)
             }
             cases.append(.init("case \(SwiftNames.stringLiteral(f.name)):", body))
