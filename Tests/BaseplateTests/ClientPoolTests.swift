@@ -8,6 +8,7 @@ import Testing
     /// A server with a `BaseplateApp` whose `downstream` client is a pool to `downstreamPort`.
     static func withServers(
         frontThreads: Int = 2,
+        retryPolicy: RetryPolicy = .once,
         pool configure: (inout ThriftConnectionPool.Configuration) -> Void = { _ in },
         _ body: (_ front: ThriftServer, _ observer: RecordingObserver) throws -> Void
     ) throws {
@@ -21,7 +22,9 @@ import Testing
         let app = BaseplateApp(appConfig: ["baseplate.service_name": "front-service"])
         let observer = RecordingObserver()
         app.register(observer)
-        app.addToContext("downstream", ThriftClientFactory(pool: ThriftConnectionPool(config)) { EchoClient(channel: $0) })
+        app.addToContext("downstream", ThriftClientFactory(pool: ThriftConnectionPool(config), retryPolicy: retryPolicy) {
+            EchoClient(channel: $0)
+        })
         let front = try ThriftServer(
             configuration: .init(listener: .tcp(host: "127.0.0.1", port: 0), ioThreads: frontThreads),
             processor: TestProcessor(), baseplate: app, logger: Logger(label: "front"))
@@ -57,6 +60,22 @@ import Testing
             let events = observer.waitForFinished(1)
             #expect(events.contains(.created(name: "relay", traceID: "1234", parentID: "2345", id: "3456",
                                              sampled: true, flags: 1)))
+        }
+    }
+
+    @Test func budgetHeaderIsTheSmallestOfPoolTimeoutRetryBudgetAndCallerBudget() throws {
+        try Self.withServers(retryPolicy: RetryPolicy(attempts: 1, budget: .milliseconds(300))) { front, _ in
+            let c = try TestClient(port: front.port)
+            let budget = { (headers: [(String, String)]) throws -> Int in
+                let h = Self.headers(try #require(try c.call("relay", "allheaders", headers: headers).value))
+                return try #require(Int(h["Deadline-Budget"] ?? ""))
+            }
+            // The retry budget (300 ms) is below the pool timeout (1 s).
+            let retry = try budget([])
+            #expect(retry > 200 && retry <= 300)
+            // The caller's budget (150 ms) is below both.
+            let caller = try budget([("Deadline-Budget", "150")])
+            #expect(caller > 50 && caller <= 150)
         }
     }
 
