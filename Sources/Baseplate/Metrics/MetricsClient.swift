@@ -60,6 +60,8 @@ public final class MetricsClient: Sendable {
 /// timers, gauges and histograms.
 ///
 /// A batch belongs to one request (or one runtime report) and is used from one task at a time.
+/// The observers' path through it allocates only the batch's two buffers: names are joined on
+/// the stack, straight into the datagram.
 public final class MetricsBatch: @unchecked Sendable {
     // @unchecked: used by one task at a time (the request's, on its loop), like the request.
     /// Prefix of the names made from here on (the runtime monitor appends `.runtime`).
@@ -68,7 +70,10 @@ public final class MetricsBatch: @unchecked Sendable {
     public var baseTags = MetricTags()
     let transport: MetricsTransport
     private var lines: [UInt8] = []
-    private var counters: [BatchCounter] = []
+    private var counters: [CounterEntry] = []
+    /// Bumped by each flush: counter handles from before it count into nothing, as
+    /// baseplate.py's orphaned `BatchCounter`s do.
+    private(set) var generation: UInt64 = 0
 
     init(transport: MetricsTransport, namespace: String) {
         self.transport = transport
@@ -84,13 +89,10 @@ public final class MetricsBatch: @unchecked Sendable {
     /// baseplate.py quirk, kept (a second call with the same name and other tags counts into
     /// the first call's line): counters are keyed by name only, and `baseTags` is not merged.
     public func counter(_ name: String, tags: MetricTags = MetricTags()) -> MetricsCounter {
-        let joined = MetricName.join(namespace, name)
-        let counter = counters.first { $0.name == joined } ?? {
-            let made = BatchCounter(name: joined, tags: tags)
-            counters.append(made)
-            return made
-        }()
-        return MetricsCounter(sink: .batchCounter(counter), name: joined, tags: counter.tags)
+        let index = counterIndex(MetricPath(name), tags: tags)
+        return MetricsCounter(
+            sink: .batchCounter(self, index: index, generation: generation),
+            name: MetricName.join(namespace, name), tags: counters[index].tags)
     }
 
     public func gauge(_ name: String, tags: MetricTags = MetricTags()) -> MetricsGauge {
@@ -101,64 +103,109 @@ public final class MetricsBatch: @unchecked Sendable {
         MetricsHistogram(sink: .batch(self), name: MetricName.join(namespace, name), tags: baseTags.merging(tags))
     }
 
-    /// Adds `delta` to counter `name` (tags taken from the first use of the name): the
-    /// observers' path, without a handle.
-    func incrementCounter(_ name: String, tags: MetricTags = MetricTags(), delta: Double = 1, sampleRate: Double = 1) {
-        counter(name, tags: tags).increment(delta, sampleRate: sampleRate)
+    // MARK: the observers' path (no handles, no name strings)
+
+    /// A timer line for `path` (`baseTags` merged under `tags`).
+    func addTimer(_ path: MetricPath, seconds: Double, sampleRate: Double, tags: MetricTags = MetricTags()) {
+        let merged = baseTags.merging(tags)
+        MetricName.withJoined(namespace, path) { name in
+            append { MetricLine.write(name: name, tags: merged, value: seconds * 1000.0, type: "ms", sampleRate: sampleRate, to: &$0) }
+        }
+    }
+
+    /// Adds `delta` to the counter `path` (tags from the name's first use).
+    func addCounter(_ path: MetricPath, tags: MetricTags = MetricTags(), delta: Double = 1, sampleRate: Double = 1) {
+        counters[counterIndex(path, tags: tags)].add(delta, sampleRate: sampleRate)
+    }
+
+    func incrementCounter(at index: Int, generation: UInt64, delta: Double, sampleRate: Double) {
+        guard generation == self.generation else { return }
+        counters[index].add(delta, sampleRate: sampleRate)
+    }
+
+    private func counterIndex(_ path: MetricPath, tags: MetricTags) -> Int {
+        let namespace = self.namespace
+        if let i = counters.firstIndex(where: { MetricName.sameJoined($0.namespace, $0.path, namespace, path) }) {
+            return i
+        }
+        counters.append(CounterEntry(namespace: namespace, path: path, tags: tags))
+        return counters.count - 1
     }
 
     func append(line: (inout [UInt8]) -> Void) {
-        if !lines.isEmpty { lines.append(UInt8(ascii: "\n")) }
+        if lines.isEmpty {
+            if lines.capacity == 0 { lines.reserveCapacity(512) }
+        } else {
+            lines.append(UInt8(ascii: "\n"))
+        }
         line(&lines)
     }
 
     /// Sends everything collected as one datagram and starts afresh. A datagram too large to
     /// send is dropped with baseplate.py's warning naming the ten largest counters.
     public func flush() {
-        let flushed = counters
-        counters.removeAll(keepingCapacity: true)
-        for counter in flushed {
-            for (rate, delta) in zip(counter.rates, counter.deltas) {
-                append { MetricLine.write(name: counter.name, tags: counter.tags, value: delta, type: "c", sampleRate: rate, to: &$0) }
+        for entry in counters {
+            MetricName.withJoined(entry.namespace, entry.path) { name in
+                entry.forEachPacket { rate, delta in
+                    append { MetricLine.write(name: name, tags: entry.tags, value: delta, type: "c", sampleRate: rate, to: &$0) }
+                }
             }
         }
-        guard !lines.isEmpty else { return }
-        let datagram = lines
-        lines.removeAll(keepingCapacity: true)
-        if transport.send(datagram) == .tooLarge {
-            // Python's sorted(reverse=True) is stable: equal totals keep their order.
-            let top = flushed.enumerated().sorted { a, b in
-                a.element.total != b.element.total ? a.element.total > b.element.total : a.offset < b.offset
-            }.prefix(10).map { "\($0.element.name)=\(PythonFloatText.fixed0($0.element.total))" }
-            transport.warnRateLimited(
-                "Metrics batch of \(datagram.count) bytes is too large to send, flush more often or reduce amount done in this request. See https://baseplate.readthedocs.io/en/latest/guide/faq.html#what-do-i-do-about-metrics-batch-of-n-bytes-is-too-large-to-send. Top counters: \(top.joined(separator: ", "))")
+        defer {
+            lines.removeAll(keepingCapacity: true)
+            counters.removeAll(keepingCapacity: true)
+            generation &+= 1
         }
+        guard !lines.isEmpty, transport.send(lines) == .tooLarge else { return }
+        // Python's sorted(reverse=True) is stable: equal totals keep their order.
+        let top = counters.enumerated().sorted { a, b in
+            a.element.total != b.element.total ? a.element.total > b.element.total : a.offset < b.offset
+        }.prefix(10).map { item in
+            MetricName.withJoined(item.element.namespace, item.element.path) { String(decoding: $0, as: UTF8.self) }
+                + "=" + PythonFloatText.fixed0(item.element.total)
+        }
+        transport.warnRateLimited(
+            "Metrics batch of \(lines.count) bytes is too large to send, flush more often or reduce amount done in this request. See https://baseplate.readthedocs.io/en/latest/guide/faq.html#what-do-i-do-about-metrics-batch-of-n-bytes-is-too-large-to-send. Top counters: \(top.joined(separator: ", "))")
     }
 }
 
-/// One counter of a batch: a sum per sample rate, in the order the rates were first used.
-final class BatchCounter: @unchecked Sendable {
-    // @unchecked: owned by its batch, used by the batch's task only.
-    let name: String
+/// One counter of a batch: a sum per sample rate, in the order the rates were first used (the
+/// first inline, so a counter with one rate allocates nothing).
+struct CounterEntry {
+    let namespace: String
+    let path: MetricPath
     let tags: MetricTags
-    var rates: [Double] = []
-    var deltas: [Double] = []
+    private var rate0 = 1.0
+    private var delta0 = 0.0
+    private var used = false
+    private var more: [(rate: Double, delta: Double)] = []
 
-    init(name: String, tags: MetricTags) {
-        self.name = name
+    init(namespace: String, path: MetricPath, tags: MetricTags) {
+        self.namespace = namespace
+        self.path = path
         self.tags = tags
     }
 
-    func add(_ delta: Double, sampleRate: Double) {
-        if let i = rates.firstIndex(of: sampleRate) {
-            deltas[i] += delta
+    /// Python's `defaultdict(float)`: each rate's sum starts at 0.0 (so -0.0 becomes 0).
+    mutating func add(_ delta: Double, sampleRate: Double) {
+        if !used {
+            (used, rate0, delta0) = (true, sampleRate, 0.0 + delta)
+        } else if rate0 == sampleRate {
+            delta0 += delta
+        } else if let i = more.firstIndex(where: { $0.rate == sampleRate }) {
+            more[i].delta += delta
         } else {
-            rates.append(sampleRate)
-            deltas.append(0.0 + delta)  // Python's defaultdict(float) sum: -0.0 becomes 0
+            more.append((sampleRate, 0.0 + delta))
         }
     }
 
-    var total: Double { deltas.reduce(0, +) }
+    func forEachPacket(_ body: (_ rate: Double, _ delta: Double) -> Void) {
+        guard used else { return }
+        body(rate0, delta0)
+        for (rate, delta) in more { body(rate, delta) }
+    }
+
+    var total: Double { more.reduce(used ? delta0 : 0) { $0 + $1.delta } }
 }
 
 /// Where a metric handle's lines go.
@@ -167,8 +214,8 @@ enum MetricSink: Sendable {
     case client(MetricsTransport)
     /// Collected until the batch flushes.
     case batch(MetricsBatch)
-    /// Summed into a batch's counter.
-    case batchCounter(BatchCounter)
+    /// Summed into a batch's counter (until the batch flushes).
+    case batchCounter(MetricsBatch, index: Int, generation: UInt64)
 
     func emit(_ line: (inout [UInt8]) -> Void) {
         switch self {
@@ -213,8 +260,8 @@ public struct MetricsCounter: Sendable {
     public let tags: MetricTags
 
     public func increment(_ delta: Double = 1, sampleRate: Double = 1) {
-        if case .batchCounter(let counter) = sink {
-            return counter.add(delta, sampleRate: sampleRate)
+        if case .batchCounter(let batch, let index, let generation) = sink {
+            return batch.incrementCounter(at: index, generation: generation, delta: delta, sampleRate: sampleRate)
         }
         let (name, tags) = (self.name, self.tags)
         sink.emit { MetricLine.write(name: name, tags: tags, value: delta, type: "c", sampleRate: sampleRate, to: &$0) }
@@ -252,24 +299,81 @@ public struct MetricsHistogram: Sendable {
     }
 }
 
+/// A metric name in up to three pieces (`a + b + c`), so that observers name
+/// `server.<method>.success` without building the string.
+struct MetricPath: Equatable {
+    var a: String
+    var b: String
+    var c: String
+
+    init(_ a: String, _ b: String = "", _ c: String = "") {
+        (self.a, self.b, self.c) = (a, b, c)
+    }
+}
+
 enum MetricName {
     /// baseplate.py's `_metric_join`: empty nodes skipped, dots stripped from both ends of each
     /// other node, joined by `.`.
     static func join(_ namespace: String, _ name: String) -> String {
-        let nodes = [namespace, name].filter { !$0.isEmpty }.map { node -> Substring in
-            let s = Substring(node)
-            guard let first = s.firstIndex(where: { $0 != "." }) else { return "" }
-            let last = s.lastIndex(where: { $0 != "." })!
-            return s[first...last]
+        withJoined(namespace, MetricPath(name)) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Calls `body` with `_metric_join(namespace, path.a + path.b + path.c)`, built in a
+    /// temporary (stack) buffer.
+    static func withJoined<R>(_ namespace: String, _ path: MetricPath, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let nameCount = path.a.utf8.count + path.b.utf8.count + path.c.utf8.count
+        let capacity = namespace.utf8.count + 1 + nameCount
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            var n = 0
+            func copy(_ s: String) {
+                for byte in s.utf8 {
+                    buffer[n] = byte
+                    n += 1
+                }
+            }
+            /// Strips dots from both ends of buffer[start..<n], moving what is left to `start`.
+            func strip(from start: Int) {
+                var lo = start, hi = n
+                while lo < hi, buffer[lo] == UInt8(ascii: ".") { lo += 1 }
+                while hi > lo, buffer[hi - 1] == UInt8(ascii: ".") { hi -= 1 }
+                for i in lo..<hi { buffer[start + i - lo] = buffer[i] }
+                n = start + (hi - lo)
+            }
+            if !namespace.isEmpty {
+                copy(namespace)
+                strip(from: 0)
+            }
+            if nameCount > 0 {
+                if !namespace.isEmpty {
+                    buffer[n] = UInt8(ascii: ".")
+                    n += 1
+                }
+                let start = n
+                copy(path.a)
+                copy(path.b)
+                copy(path.c)
+                strip(from: start)
+            }
+            return body(UnsafeBufferPointer(rebasing: buffer[0..<n]))
         }
-        return nodes.joined(separator: ".")
+    }
+
+    /// Whether two names join to the same bytes (without making either).
+    static func sameJoined(_ ns1: String, _ p1: MetricPath, _ ns2: String, _ p2: MetricPath) -> Bool {
+        if ns1 == ns2 && p1 == p2 { return true }
+        return withJoined(ns1, p1) { a in withJoined(ns2, p2) { b in a.elementsEqual(b) } }
     }
 }
 
 enum MetricLine {
     /// `name[,tags]:value|type[|@rate]`; the rate suffix only when below 1.
     static func write(name: String, tags: MetricTags, value: Double, type: StaticString, sampleRate: Double, to out: inout [UInt8]) {
-        out.append(contentsOf: name.utf8)
+        var name = name
+        name.withUTF8 { write(name: $0, tags: tags, value: value, type: type, sampleRate: sampleRate, to: &out) }
+    }
+
+    static func write(name: UnsafeBufferPointer<UInt8>, tags: MetricTags, value: Double, type: StaticString, sampleRate: Double, to out: inout [UInt8]) {
+        out.append(contentsOf: name)
         tags.append(to: &out)
         out.append(UInt8(ascii: ":"))
         PythonFloatText.appendG(value, to: &out)

@@ -57,13 +57,13 @@ class SpanMetrics: SpanObserver, @unchecked Sendable {
     func onLog(_ span: Span, name: String, payload: (any Sendable)?) {}
 
     func onIncrTag(_ span: Span, key: String, delta: Double) {
-        batch.incrementCounter(key, delta: delta, sampleRate: sampleRate)
+        batch.addCounter(MetricPath(key), delta: delta, sampleRate: sampleRate)
     }
 
     /// Sends the timer, if the span started (baseplate.py's timer would assert otherwise).
-    func sendTimer(_ name: String) {
+    func sendTimer(_ path: MetricPath) {
         guard let started else { return }
-        batch.timer(name).send(.now - started, sampleRate: sampleRate)
+        batch.addTimer(path, seconds: (.now - started).seconds, sampleRate: sampleRate)
     }
 
     func onChildSpanCreated(_ parent: Span, child: Span) {
@@ -76,52 +76,54 @@ class SpanMetrics: SpanObserver, @unchecked Sendable {
 }
 
 final class ServerSpanMetrics: SpanMetrics, @unchecked Sendable {
-    let baseName: String
+    /// `server.<method>`, in pieces.
+    let name: String
 
     init(batch: MetricsBatch, span: ServerSpan, sampleRate: Double) {
-        baseName = "server." + span.name
+        name = span.name
         super.init(batch: batch, sampleRate: sampleRate)
     }
 
     override func onFinish(_ span: Span, error: (any Error)?) {
-        sendTimer(baseName)
-        batch.incrementCounter(baseName + (error == nil ? ".success" : ".failure"), sampleRate: sampleRate)
+        sendTimer(MetricPath("server.", name))
+        batch.addCounter(MetricPath("server.", name, error == nil ? ".success" : ".failure"), sampleRate: sampleRate)
         if error is ServerTimeout {
-            batch.incrementCounter(baseName + ".timed_out", sampleRate: sampleRate)
+            batch.addCounter(MetricPath("server.", name, ".timed_out"), sampleRate: sampleRate)
         }
         batch.flush()
     }
 }
 
 final class LocalSpanMetrics: SpanMetrics, @unchecked Sendable {
-    let name: String
+    let path: MetricPath
 
     init(batch: MetricsBatch, span: LocalSpan, sampleRate: Double) {
         // baseplate.py formats a missing component as Python's None.
-        name = "\(span.componentName ?? "None").\(span.name)"
+        path = MetricPath(span.componentName ?? "None", ".", span.name)
         super.init(batch: batch, sampleRate: sampleRate)
     }
 
-    override func onFinish(_ span: Span, error: (any Error)?) { sendTimer(name) }
+    override func onFinish(_ span: Span, error: (any Error)?) { sendTimer(path) }
 }
 
 final class ClientSpanMetrics: SpanMetrics, @unchecked Sendable {
-    let baseName: String
+    /// `clients.<span name>`, in pieces.
+    let name: String
 
     init(batch: MetricsBatch, span: Span, sampleRate: Double) {
-        baseName = "clients." + span.name
+        name = span.name
         super.init(batch: batch, sampleRate: sampleRate)
     }
 
     override func onFinish(_ span: Span, error: (any Error)?) {
-        sendTimer(baseName)
-        batch.incrementCounter(baseName + (error == nil ? ".success" : ".failure"), sampleRate: sampleRate)
+        sendTimer(MetricPath("clients.", name))
+        batch.addCounter(MetricPath("clients.", name, error == nil ? ".success" : ".failure"), sampleRate: sampleRate)
     }
 
     /// `span.log("error.object", error)` counts `errors.<type name>`.
     override func onLog(_ span: Span, name: String, payload: (any Sendable)?) {
         guard name == "error.object", let payload else { return }
-        batch.incrementCounter("errors.\(type(of: payload))", sampleRate: sampleRate)
+        batch.addCounter(MetricPath("errors.", "\(type(of: payload))"), sampleRate: sampleRate)
     }
 
     /// Client spans' children are not measured (as in baseplate.py).

@@ -91,14 +91,14 @@ final class TaggedSpanMetrics: SpanObserver, @unchecked Sendable {
             filtered[key] = value
         }
         for (key, delta) in counters {
-            batch.counter(key, tags: filtered).increment(delta, sampleRate: sampleRate)
+            batch.addCounter(MetricPath(key), tags: filtered, delta: delta, sampleRate: sampleRate)
         }
         if let started {
-            batch.timer(kind.rawValue + ".latency", tags: filtered).send(.now - started, sampleRate: sampleRate)
+            batch.addTimer(MetricPath(kind.rawValue, ".latency"), seconds: (.now - started).seconds, sampleRate: sampleRate, tags: filtered)
         }
         var rateTags = filtered
         rateTags["success"] = MetricTags.text(error == nil)
-        batch.counter(kind.rawValue + ".rate", tags: rateTags).increment(sampleRate: sampleRate)
+        batch.addCounter(MetricPath(kind.rawValue, ".rate"), tags: rateTags, sampleRate: sampleRate)
         batch.flush()
     }
 }

@@ -77,6 +77,18 @@ import Testing
         #expect(listener.receiveAll() == ["ns.again:1|c"])
     }
 
+    @Test func counterHandlesAndJoinedNames() throws {
+        let listener = try StatsdListener()
+        let batch = try Self.client(listener, namespace: "ns").batch()
+        let early = batch.counter("hits")
+        early.increment()
+        batch.counter(".hits.").increment(2)  // joins to the same name: the same counter
+        batch.flush()
+        early.increment()  // a handle from before the flush counts into nothing, as in baseplate.py
+        batch.flush()
+        #expect(listener.receiveAll() == ["ns.hits:3|c"])
+    }
+
     @Test func batchBaseTagsAndNamespace() throws {
         let listener = try StatsdListener()
         let batch = try Self.client(listener, namespace: "myservice").batch()
