@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import Baseplate
 
@@ -186,5 +187,33 @@ import Testing
         #expect(try MetricsClient.fromConfig([:]).namespace == "")
         #expect(throws: ConfigurationError.self) { try MetricsClient.fromConfig(["metrics.endpoint": "nope"]) }
         #expect(throws: ConfigurationError.self) { try MetricsClient.fromConfig(["metrics.log_if_unconfigured": "maybe"]) }
+    }
+
+    /// A UNIX datagram endpoint; a collector that stops reading fills its queue, and then sends
+    /// are dropped with a warning instead of blocking (the kernel answers EAGAIN).
+    @Test func unixEndpointNeverBlocks() throws {
+        let path = "/tmp/bp-statsd-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sock"
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        try #require(bound == 0)
+        let logs = CapturedLogs()
+        let client = try MetricsClient.fromConfig(["metrics.namespace": "svc", "metrics.endpoint": path], logger: logs.logger)
+        client.counter("first").increment()
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        #expect(String(decoding: buffer[0..<max(n, 0)], as: UTF8.self) == "svc.first:1|c")
+        let started = ContinuousClock.now
+        for _ in 0..<5000 { client.gauge("queued").replace(1) }  // nobody reads: the queue fills
+        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(logs.messages.contains { $0.level == .warning && $0.message.hasPrefix("Metrics socket buffer full: dropped a datagram of ") })
     }
 }
