@@ -55,12 +55,13 @@ final class LoopContext: @unchecked Sendable {
     ) {
         var bytes: [UInt8] = []
         swap(&bytes, &scratch)
+        // `consume`: the writer must own the only reference, or its first append copies.
         if compact {
-            var w = CompactWriter(bytes: bytes)
+            var w = CompactWriter(bytes: consume bytes)
             compactBody(&w)
             bytes = w.bytes
         } else {
-            var w = BinaryWriter(bytes: bytes)
+            var w = BinaryWriter(bytes: consume bytes)
             binaryBody(&w)
             bytes = w.bytes
         }
