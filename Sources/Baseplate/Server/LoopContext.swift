@@ -212,15 +212,15 @@ final class LoopContext: @unchecked Sendable {
         // running it as a job of the executor means the handler's async calls need no executor
         // switch (Task.immediate would start outside the executor and pay a switch at the first
         // call, measured with callgrind).
-        let bindsTrace = bindsTraceContext
-        let task = Task(executorPreference: executor) {
-            if bindsTrace {
-                // Tracing on: the handler sees its request in `ServiceContext.current`, so spans
-                // from swift-distributed-tracing join its trace. Off: nothing bound or paid.
-                await DistributedTracing.invoke(call, context, responder)
-            } else {
-                await call.invoke(context, responder)
+        let task: Task<Void, Never>
+        if bindsTraceContext {
+            // Tracing on: the request is bound as a task-local that the new task copies, so spans
+            // from swift-distributed-tracing in the handler join its trace. Off: nothing bound.
+            task = DistributedTracing.$request.withValue(context) { [responder, executor] in
+                Task(executorPreference: executor) { await call.invoke(context, responder) }
             }
+        } else {
+            task = Task(executorPreference: executor) { [responder] in await call.invoke(context, responder) }
         }
         if let deadline = context.deadline, !context.answered {
             context.task = task

@@ -9,8 +9,8 @@ import Tracing
 ///
 /// Installed by the tracing family of `configureObservers` when `tracing.service_name` is set:
 /// it bootstraps `InstrumentationSystem` unless the application already did, and from then on
-/// the server binds each request's `ServiceContext` while its handler runs. Without tracing
-/// nothing is bound and requests pay nothing.
+/// the server binds each request (`DistributedTracing.request`) while its handler runs. Without
+/// tracing nothing is bound and requests pay nothing.
 public enum DistributedTracing {
     /// Read by each loop once when it starts (loops start after `configureObservers`).
     nonisolated(unsafe) static var bindsRequests = false
@@ -27,30 +27,11 @@ public enum DistributedTracing {
         bindsRequests = true
     }
 
-    /// Runs a request's handler with its context bound as `ServiceContext.current`.
-    static func invoke(_ call: ThriftCall, _ request: RequestContext, _ responder: Responder) async {
-        await ServiceContext.$current.withValue(serviceContext(for: request)) {
-            await call.invoke(request, responder)
-        }
-    }
-
-    /// The context a request's handler runs in: it names the request, whose server span is
-    /// the parent of the spans started in it.
-    static func serviceContext(for request: RequestContext) -> ServiceContext {
-        var context = ServiceContext.topLevel
-        context[BaseplateRequestKey.self] = request
-        return context
-    }
-}
-
-extension ServiceContext {
-    /// The baseplate request this context belongs to, if it was bound by the server.
-    public var baseplateRequest: RequestContext? { self[BaseplateRequestKey.self] }
-}
-
-enum BaseplateRequestKey: ServiceContextKey {
-    typealias Value = RequestContext
-    static var nameOverride: String? { "baseplate-request" }
+    /// The request whose handler is running: bound by the server (when tracing is on) as the
+    /// handler's task starts. A task-local of its own rather than an entry in
+    /// `ServiceContext.current`: binding it costs no dictionary per request, and the tracer
+    /// falls back to it whenever the context it is given names no span.
+    @TaskLocal public static var request: RequestContext?
 }
 
 /// The Zipkin identity of the innermost swift-distributed-tracing span in a context.
@@ -84,7 +65,7 @@ public struct BaseplateTracer: Tracer {
         line: UInt
     ) -> ZipkinTracingSpan {
         var context = context()
-        let request = context[BaseplateRequestKey.self]
+        let request = DistributedTracing.request
         // A request's spans go to its own service's tracer (a process may serve several).
         let observer = request?.baseplate?.observers.lazy.compactMap { $0 as? TraceObserver }.first ?? self.observer
         let identity: ZipkinSpanIdentity
@@ -125,7 +106,7 @@ public struct BaseplateTracer: Tracer {
         let identity: ZipkinSpanIdentity
         if let current = context[ZipkinSpanKey.self] {
             identity = current
-        } else if let span = context[BaseplateRequestKey.self]?.span {
+        } else if let span = DistributedTracing.request?.span {
             identity = ZipkinSpanIdentity(
                 traceID: span.traceID, spanID: span.id, parentID: span.parentID,
                 sampled: span.sampled ?? false, flags: span.flags)

@@ -22,8 +22,8 @@ struct DistributedTracingTests {
         let request = Self.request(sampled: true, tracer: observer)
         var injected: [String: String] = [:]
         withTracer(BaseplateTracer(observer)) {
-            ServiceContext.withValue(DistributedTracing.serviceContext(for: request)) {
-                #expect(ServiceContext.current?.baseplateRequest === request)
+            DistributedTracing.$request.withValue(request) {
+                #expect(DistributedTracing.request === request)
                 InstrumentationSystem.tracer.withSpan("db.query", ofKind: .client) { span in
                     span.attributes["db.system"] = "postgresql"
                     span.attributes["rows"] = 3
@@ -31,7 +31,7 @@ struct DistributedTracingTests {
                     InstrumentationSystem.tracer.withSpan("decode") { inner in
                         inner.attributes["ok"] = true
                         InstrumentationSystem.instrument.inject(
-                            ServiceContext.current!, into: &injected, using: DictionaryInjector())
+                            ServiceContext.current ?? .topLevel, into: &injected, using: DictionaryInjector())
                     }
                 }
                 do {
@@ -67,13 +67,13 @@ struct DistributedTracingTests {
         let request = Self.request(sampled: false, tracer: observer)
         var injected: [String: String] = [:]
         withTracer(BaseplateTracer(observer)) {
-            ServiceContext.withValue(DistributedTracing.serviceContext(for: request)) {
+            DistributedTracing.$request.withValue(request) {
                 InstrumentationSystem.tracer.withSpan("db.query") { span in
                     #expect(!span.isRecording)
                     InstrumentationSystem.tracer.withSpan("inner") { inner in
                         #expect(!inner.isRecording)
                         InstrumentationSystem.instrument.inject(
-                            ServiceContext.current!, into: &injected, using: DictionaryInjector())
+                            ServiceContext.current ?? .topLevel, into: &injected, using: DictionaryInjector())
                     }
                 }
             }
@@ -87,7 +87,7 @@ struct DistributedTracingTests {
         let observer = TraceObserver.forTests(sink: sink, sampleRate: 0)
         let request = Self.request(sampled: false, flags: 1, tracer: observer)
         withTracer(BaseplateTracer(observer)) {
-            ServiceContext.withValue(DistributedTracing.serviceContext(for: request)) {
+            DistributedTracing.$request.withValue(request) {
                 InstrumentationSystem.tracer.withSpan("x") { _ in }
             }
         }
