@@ -17,6 +17,8 @@ enum {
 typedef struct walker {
     const uint8_t *p;
     const uint8_t *end;
+    const uint8_t *base; /* the message's first byte */
+    size_t limit;        /* max_frame_size: no message may run past base + limit */
     int compact;
 } walker;
 
@@ -25,7 +27,16 @@ typedef bpio_walk_level level;
 #define NEED_MORE 1
 #define BAD -1
 
+/* Bytes still allowed before the message would exceed the limit. */
+static size_t room(const walker *w) {
+    size_t used = (size_t)(w->p - w->base);
+    return used < w->limit ? w->limit - used : 0;
+}
+
 static int take(walker *w, size_t n) {
+    if (n > room(w)) {
+        return BAD; /* a declared length past max_frame_size: no need to wait for its bytes */
+    }
     if ((size_t)(w->end - w->p) < n) {
         return NEED_MORE;
     }
@@ -169,7 +180,8 @@ static int value(walker *w, uint8_t type, level *stack, int *depth) {
         l.is_map = (uint8_t)is_map;
         l.remaining = is_map ? (uint64_t)n * 2 : (uint64_t)n;
     }
-    if (l.remaining > 0x7fffffffull * 2) {
+    /* Every element takes at least one byte: a count that cannot fit is rejected now. */
+    if (l.remaining > 0x7fffffffull * 2 || l.remaining > room(w)) {
         return BAD;
     }
     stack[(*depth)++] = l;
@@ -264,7 +276,7 @@ void bpio_walk_reset(bpio_walk *st) {
 bpio_status bpio_message_walk(bpio_walk *st, int protocol, const uint8_t *p, size_t n,
                               size_t limit, size_t *msg_len) {
     size_t avail = n < limit ? n : limit;
-    walker w = {p + st->pos, p + avail, protocol == BPIO_PROTOCOL_COMPACT};
+    walker w = {p + st->pos, p + avail, p, limit, protocol == BPIO_PROTOCOL_COMPACT};
     int rc = 0;
     if (!st->header_done) {
         rc = message_header(&w);

@@ -222,10 +222,19 @@ import TestSupport
         #expect(messageLength(Int32(BPIO_PROTOCOL_BINARY), header + [11, 0, 1, 0xff, 0xff, 0xff, 0xff]).0 == BPIO_ERROR)
         // An invalid type byte.
         #expect(messageLength(Int32(BPIO_PROTOCOL_BINARY), header + [99, 0, 1]).0 == BPIO_ERROR)
-        // A list claiming 2^31-1 elements with a few bytes: needs more until the limit, then error.
+        // A list claiming 2^31-1 elements cannot fit under the limit: an error at once, without
+        // waiting for (and buffering) bytes up to the limit first.
         let huge = header + [15, 0, 1, 8, 0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 1]
-        #expect(messageLength(Int32(BPIO_PROTOCOL_BINARY), huge).0 == BPIO_NEED_MORE)
-        #expect(messageLength(Int32(BPIO_PROTOCOL_BINARY), huge, limit: huge.count).0 == BPIO_ERROR)
+        #expect(messageLength(Int32(BPIO_PROTOCOL_BINARY), huge).0 == BPIO_ERROR)
+        // One that could fit waits for its bytes.
+        let fits = header + [15, 0, 1, 8, 0x00, 0x00, 0x10, 0x00, 0, 0, 0, 1]
+        #expect(messageLength(Int32(BPIO_PROTOCOL_BINARY), fits).0 == BPIO_NEED_MORE)
+        #expect(messageLength(Int32(BPIO_PROTOCOL_BINARY), fits, limit: header.count + 100).0 == BPIO_ERROR)
+        // Strings likewise: a length past the limit is an error now, one under it waits.
+        let longString = header + [11, 0, 1, 0x7f, 0xff, 0xff, 0xf0, 0x61]
+        #expect(messageLength(Int32(BPIO_PROTOCOL_BINARY), longString).0 == BPIO_ERROR)
+        let shortString = header + [11, 0, 1, 0x00, 0x00, 0x10, 0x00, 0x61]
+        #expect(messageLength(Int32(BPIO_PROTOCOL_BINARY), shortString).0 == BPIO_NEED_MORE)
         // A compact varint that never ends.
         let cheader = Array(try golden("compact.msg_call").dropLast())
         #expect(messageLength(Int32(BPIO_PROTOCOL_COMPACT), cheader + [0x15] + [UInt8](repeating: 0xff, count: 12)).0 == BPIO_ERROR)
