@@ -185,7 +185,11 @@ public struct CompactReader: ThriftReader {
     public mutating func readString() throws(ThriftProtocolError) -> String {
         let n = try size()
         let p = try take(n)
-        return String(decoding: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self)
+        // Invalid UTF-8 is an error (as for Python's strict decode), not silently repaired.
+        guard let s = String(validating: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self) else {
+            throw ThriftProtocolError(.invalidData, "invalid UTF-8 in a string")
+        }
+        return s
     }
 
     public mutating func readBinary() throws(ThriftProtocolError) -> [UInt8] {
