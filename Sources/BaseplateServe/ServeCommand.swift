@@ -59,8 +59,7 @@ struct ServeCommand: ParsableCommand {
         let inherited = einhorn ?? Systemd.listenerFD(env)
         var config = ThriftServer.Configuration(
             listener: try inherited.map { .fileDescriptor($0) } ?? .init(endpoint(bind)))
-        config.ioThreads = settings.ioThreads
-        config.maxFrameSize = settings.maxFrameSize
+        settings.apply(to: &config)
         let thriftServer: ThriftServer
         do {
             let (served, baseplate) = try Self.instrument(processor, app: app, logger: logger)

@@ -77,6 +77,7 @@ void bpio_conn_shut(bpio_conn *c, const char *reason) {
     }
     if (!c->client) {
         loop->conn_count--;
+        bpio_limits_release(loop->server);
     }
     if (!c->busy) {
         bury(c);
@@ -236,10 +237,10 @@ static void deliver_buffered(bpio_conn *c) {
     if (c->in.len == 0) {
         bpio_buf_free(&c->in); /* idle connections hold no input buffer */
     }
+    bpio_limits_account(c);
 }
 
 static void read_cb(struct ev_loop *ev, ev_io *w, int revents) {
-    (void)ev;
     (void)revents;
     bpio_conn *c = w->data;
     bpio_loop *loop = c->loop;
@@ -271,6 +272,7 @@ static void read_cb(struct ev_loop *ev, ev_io *w, int revents) {
         return;
     }
     b->len += (size_t)n;
+    c->last_read = ev_now(ev);
     size_t used = deliver(c, b->data, b->len);
     if (direct) {
         if (!c->closed && used < b->len &&
@@ -284,27 +286,30 @@ static void read_cb(struct ev_loop *ev, ev_io *w, int revents) {
             bpio_buf_free(b);
         }
     }
+    bpio_limits_account(c);
     update_reading(c);
 }
 
 void bpio_conn_accept_cb(struct ev_loop *ev, ev_io *w, int revents) {
+    (void)ev;
     (void)revents;
     bpio_loop *loop = w->data;
     for (int i = 0; i < BPIO_ACCEPT_BATCH; i++) {
+        if (!bpio_limits_reserve(loop)) {
+            return; /* at a limit: accepting paused, the rest wait in the backlog */
+        }
         int fd = accept4(loop->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-                /* Out of descriptors: pause accepting briefly instead of spinning. */
-                bpio_log(loop->server, BPIO_LOG_ERROR, "accept: %s; pausing accepts for 100 ms",
-                         strerror(errno));
-                ev_io_stop(ev, &loop->accept_w);
-                ev_timer_set(&loop->accept_retry_w, 0.1, 0.);
-                ev_timer_start(ev, &loop->accept_retry_w);
+            int err = errno;
+            bpio_limits_release(loop->server);
+            if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+                bpio_limits_fd_exhausted(loop, err); /* pause instead of spinning */
             }
             return; /* EAGAIN: another loop took it, or the queue is empty */
         }
         bpio_conn *c = bpio_conn_new(loop, fd, NULL, NULL);
         if (c == NULL) {
+            bpio_limits_release(loop->server);
             close(fd);
             continue;
         }
@@ -328,6 +333,7 @@ bpio_conn *bpio_conn_new(bpio_loop *loop, int fd, const bpio_client_callbacks *c
         c->client_ctx = client_ctx;
     }
     c->id = atomic_fetch_add(&next_conn_id, 1);
+    c->last_read = ev_now(loop->ev);
     ev_io_init(&c->read_w, read_cb, fd, EV_READ);
     ev_io_init(&c->write_w, write_cb, fd, EV_WRITE);
     c->read_w.data = c;
@@ -375,6 +381,7 @@ static void flush(bpio_conn *c) {
     if (c->out.cap > BPIO_KEEP_OUTPUT) {
         bpio_buf_free(&c->out);
     }
+    bpio_limits_account(c);
     if (c->close_after_flush && !c->busy) {
         conn_close(c);
         return;
@@ -444,6 +451,7 @@ void bpio_conn_free_grave(bpio_loop *loop) {
         }
         bpio_buf_free(&c->in);
         bpio_buf_free(&c->out);
+        bpio_limits_account(c);
         free(c->walk);
         free(c);
     }
@@ -527,6 +535,7 @@ int bpio_conn_reply(bpio_conn *c, const uint8_t *message, size_t len) {
                  (unsigned long long)c->id, len);
         c->close_after_flush = 1;
     }
+    bpio_limits_account(c);
     mark_dirty(c);
     return finish_request(c);
 }

@@ -14,6 +14,13 @@
 #define BPIO_KEEP_OUTPUT (16 * 1024)   /* output buffers above this are freed once flushed */
 #define BPIO_ACCEPT_BATCH 64           /* accept(2) calls per readiness event */
 
+/* A limit acting: logged when it starts, and when it has not acted for a second. */
+typedef struct bpio_episode {
+    atomic_int active;
+    atomic_llong last_ms;        /* monotonic ms of the latest time the limit acted */
+    atomic_ullong events;        /* times it acted during this episode */
+} bpio_episode;
+
 struct bpio_conn {
     bpio_loop *loop;
     int fd;
@@ -25,6 +32,8 @@ struct bpio_conn {
     bpio_buf out;      /* replies not yet written */
     size_t out_sent;   /* bytes of `out` already written */
     bpio_walk *walk;   /* an unframed message read in pieces: where its walk stopped */
+    size_t accounted;  /* in.cap + out.cap as last added to the server's `buffered` */
+    ev_tstamp last_read; /* when bytes last arrived (read_timeout) */
     /* Outbound (client) connections only: */
     int client;              /* an outbound connection (not accepted by the server) */
     bpio_client_callbacks client_cb; /* a copy: the caller's struct need not outlive the call */
@@ -61,7 +70,9 @@ struct bpio_loop {
     ev_idle idle_w;
     ev_async async_w;
     ev_timer shutdown_w;
+    ev_timer limits_w;       /* read_timeout sweep and the end of limit episodes */
     int accepting;
+    int accept_paused;       /* a limit stopped accept_w (limits.c resumes it) */
     int shutting_down;
     unsigned conn_count;
     bpio_conn *conns;
@@ -87,6 +98,11 @@ struct bpio_server {
     atomic_uint shutdown_timeout_ms;
     atomic_uint shared_watchers; /* loops still watching shared_fd */
     atomic_uint listening_loops; /* loops whose listener is still open */
+    /* limits.c */
+    atomic_uint open_conns;      /* accepted connections not yet closed, all loops */
+    atomic_size_t buffered;      /* sum of every connection's `accounted` */
+    atomic_uint paused_loops;    /* loops with accept_paused set */
+    bpio_episode concurrency_episode, buffer_episode, fd_episode;
 };
 
 void bpio_log(const bpio_server *server, int level, const char *fmt, ...)
@@ -96,6 +112,18 @@ void bpio_log(const bpio_server *server, int level, const char *fmt, ...)
 int bpio_stack_signal(void);
 /* listen.c */
 int bpio_listen_open(bpio_server *server, char *err, size_t err_len);
+/* limits.c */
+void bpio_limits_init(bpio_loop *loop);
+/* Reserves a slot for one more accepted connection; 0 when a limit says wait (accepting is
+ * then paused on this loop until bpio_limits_prepare sees room). */
+int bpio_limits_reserve(bpio_loop *loop);
+void bpio_limits_release(bpio_server *server);
+/* Out of descriptors: accepting pauses for 100 ms. */
+void bpio_limits_fd_exhausted(bpio_loop *loop, int err);
+/* Brings the server's buffered-bytes total up to date with the connection's buffers. */
+void bpio_limits_account(bpio_conn *c);
+/* Before the loop sleeps: sheds buffers above max_buffered_bytes, resumes paused accepting. */
+void bpio_limits_prepare(bpio_loop *loop);
 /* conn.c */
 bpio_conn *bpio_conn_new(bpio_loop *loop, int fd, const bpio_client_callbacks *client,
                          void *client_ctx);

@@ -43,6 +43,10 @@ static void stop_listening(bpio_loop *loop) {
     }
     loop->accepting = 0;
     atomic_fetch_sub(&loop->server->listening_loops, 1);
+    if (loop->accept_paused) {
+        loop->accept_paused = 0;
+        atomic_fetch_sub(&loop->server->paused_loops, 1);
+    }
     ev_io_stop(loop->ev, &loop->accept_w);
     ev_timer_stop(loop->ev, &loop->accept_retry_w);
     bpio_server *s = loop->server;
@@ -79,6 +83,7 @@ static void prepare_cb(struct ev_loop *ev, ev_prepare *w, int revents) {
         }
     }
     bpio_conn_flush_dirty(loop);
+    bpio_limits_prepare(loop);
     bpio_conn_free_grave(loop);
     if (more || loop->ready) {
         ev_idle_start(ev, &loop->idle_w); /* poll without sleeping: work is waiting */
@@ -124,7 +129,7 @@ static void async_cb(struct ev_loop *ev, ev_async *w, int revents) {
 static void accept_retry_cb(struct ev_loop *ev, ev_timer *w, int revents) {
     (void)revents;
     bpio_loop *loop = w->data;
-    if (loop->accepting) {
+    if (loop->accepting && !loop->accept_paused) {
         ev_io_start(ev, &loop->accept_w);
     }
 }
@@ -174,6 +179,7 @@ bpio_server *bpio_server_new(const bpio_server_config *config, const bpio_callba
         loop->accept_retry_w.data = loop;
         ev_prepare_start(loop->ev, &loop->prepare_w);
         ev_async_start(loop->ev, &loop->async_w);
+        bpio_limits_init(loop);
     }
     if (bpio_listen_open(s, err, err_len) != 0) {
         bpio_server_free(s);

@@ -122,11 +122,15 @@ def test_unknown_server_key_is_an_error_listing_valid_keys(serve_binary, tmp_pat
         assert re.search(rf"\b{re.escape(key)}\b", msg), f"valid key {key} not listed: {msg}"
 
 
-def test_max_concurrency_is_refused_as_baseplate_py_does(serve_binary, tmp_path):
-    run = run_serve(serve_binary, tmp_path, ini_with("max_concurrency = 100\n"))
+@pytest.mark.parametrize("key,value", [("max_concurrency", "-1"), ("max_buffered_bytes", "-5"),
+                                       ("read_timeout", "soon")])
+def test_invalid_limit_is_an_error(serve_binary, tmp_path, key, value):
+    """baseplate.py refuses max_concurrency for Thrift servers; here it is a limit (issue #7),
+    checked like the other keys."""
+    run = run_serve(serve_binary, tmp_path, ini_with(f"{key} = {value}\n"))
     msg = run.only_error()
     assert run.rc == 1, run.stderr
-    assert "The max_concurrency setting is not allowed for Thrift servers." in msg, msg
+    assert key in msg, msg
 
 
 @pytest.mark.parametrize("key,value", [("stop_timeout", "forever"), ("drain_time", "5 fortnights"),

@@ -26,6 +26,15 @@ public final class ThriftServer: @unchecked Sendable {
         /// Stop reading a connection whose unsent replies exceed this.
         public var maxPendingOutput: Int = 4 * 1024 * 1024
         public var backlog: Int = 1024
+        /// Open connections at most; at the limit the server stops accepting, so further
+        /// connections wait in the listen backlog. nil: no limit.
+        public var maxConcurrency: Int?
+        /// Input and output buffered across all connections; above it accepting pauses and the
+        /// connections holding the most are closed. nil: no limit.
+        public var maxBufferedBytes: Int? = 256 * 1024 * 1024
+        /// A connection holding part of a request that receives no bytes for this long is
+        /// closed. nil: never.
+        public var readTimeout: Duration? = .seconds(10)
 
         public init(listener: Listener, ioThreads: Int? = nil) {
             self.listener = listener
@@ -51,6 +60,12 @@ public final class ThriftServer: @unchecked Sendable {
         config.max_frame_size = configuration.maxFrameSize
         config.max_pending_output = configuration.maxPendingOutput
         config.backlog = Int32(configuration.backlog)
+        config.max_concurrency = UInt32(clamping: configuration.maxConcurrency ?? 0)
+        config.max_buffered_bytes = max(1, configuration.maxBufferedBytes ?? Int.max)
+        config.read_timeout_ms = configuration.readTimeout.map { timeout in
+            let (seconds, attoseconds) = timeout.components
+            return UInt32(clamping: max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+        } ?? 0
         switch configuration.listener {
         case .tcp(let host, let port):
             loops = try host.withCString { h in

@@ -44,6 +44,14 @@ typedef struct bpio_server_config {
     size_t max_frame_size;  /* larger frames close the connection (0: 16 MiB) */
     size_t max_pending_output; /* stop reading a connection with more unsent bytes (0: 4 MiB) */
     int backlog;            /* listen backlog (0: 1024) */
+    /* Limits (limits.c); each logs one line when it starts acting and one when it stops. */
+    unsigned max_concurrency;  /* open connections at most; at the limit accepting pauses and
+                                  further connections wait in the listen backlog (0: no limit) */
+    size_t max_buffered_bytes; /* input + output buffered across all connections; above it
+                                  accepting pauses and the connections holding the most are
+                                  closed (0: 256 MiB; SIZE_MAX: no limit) */
+    unsigned read_timeout_ms;  /* a connection with part of a request buffered that receives
+                                  no bytes for this long is closed (0: never) */
 } bpio_server_config;
 
 /* Creates the loops and binds the listeners; nothing runs until bpio_server_start.
