@@ -23,8 +23,10 @@ open class Span: @unchecked Sendable {
     @exclusivity(unchecked) public var sampled: Bool?
     public let flags: UInt64?
     public let name: String
-    /// The request this span belongs to (nil for spans made outside a request).
-    public let context: RequestContext?
+    /// The request this span belongs to (nil for spans made outside a request, or once the
+    /// request is gone). Weak: the request owns its server span (`RequestContext.span`), so a
+    /// strong reference back would keep both alive forever.
+    public private(set) weak var context: RequestContext?
     @exclusivity(unchecked) public private(set) var observers: [any SpanObserver] = []
     @exclusivity(unchecked) public private(set) var startTime: ContinuousClock.Instant?
     @exclusivity(unchecked) public private(set) var isFinished = false
