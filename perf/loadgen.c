@@ -702,6 +702,7 @@ struct options {
     unsigned conns, depth;
     enum dialect dialect;
     double duration, warmup, stall;
+    double rate;      // requests/s across all connections; 0: each reply sends the next at once
     int server_pid;
     const char *headers;
     uint64_t requests; // 0: run for the duration; else send exactly this many, then stop
@@ -812,7 +813,7 @@ static void handle_readable(struct conn *c) {
         memmove(c->in, c->in + pos, c->in_len - pos);
         c->in_len -= pos;
     }
-    if (replies && !draining) {
+    if (replies && !draining && opt.rate == 0) {
         uint64_t ts = now_ns();
         for (unsigned i = 0; i < replies; i++) queue_request(c, ts);
         if (!c->epollout) flush_out(c);
@@ -881,12 +882,15 @@ static void usage(FILE *f) {
             "               [--duration 5] [--warmup 1] [--method is_healthy|echo_blob]\n"
             "               [--headers baseplate|user-agent|none] [--stall-timeout 5]\n"
             "               [--server-pid PID] [--first-seqid 1] [--requests N] [--sampled-every N]\n"
+            "               [--rate R]\n"
             "Sends BaseplateServiceV2.is_healthy(IsHealthyRequest{probe=READINESS}) (or the\n"
             "example's echo_blob(Blob{1 KiB string, 32 i64})) pipelined,\n"
             "checks every reply, prints `reqs= secs= rps= p50_us= p99_us= p999_us= errors=`.\n"
             "--server-pid adds the server's CPU time per request (all its threads).\n"
             "--requests N: send exactly N requests (no warm-up, no time limit), then stop.\n"
             "--sampled-every N: `Sampled: 1` on every Nth request (by seqid), `0` on the others.\n"
+            "--rate R: R requests/s in all (paced, at most --depth in flight per connection)\n"
+            "instead of as fast as replies come (perf/soak's half load).\n"
             "host_busy_cpus / host_steal_cpus: the whole machine's busy and stolen CPUs while measuring.\n");
 }
 
@@ -899,6 +903,7 @@ int main(int argc, char **argv) {
         {"headers", required_argument, 0, 'H'},  {"stall-timeout", required_argument, 0, 's'},
         {"server-pid", required_argument, 0, 'P'}, {"first-seqid", required_argument, 0, 'S'},
         {"requests", required_argument, 0, 'n'}, {"sampled-every", required_argument, 0, 'e'},
+        {"rate", required_argument, 0, 'r'},
         {"help", no_argument, 0, '?'},
         {0, 0, 0, 0},
     };
@@ -934,6 +939,7 @@ int main(int argc, char **argv) {
         case 'H': opt.headers = optarg; break;
         case 's': opt.stall = atof(optarg); break;
         case 'P': opt.server_pid = atoi(optarg); break;
+        case 'r': opt.rate = atof(optarg); break;
         case 'S': {
             long long v = atoll(optarg);
             if (v < 1 || v > 0x7fffffff) { usage(stderr); return 2; }
@@ -944,7 +950,7 @@ int main(int argc, char **argv) {
         }
     }
     if (opt.port <= 0 || opt.port > 65535 || opt.conns == 0 || opt.depth == 0 || opt.duration <= 0 ||
-        opt.warmup < 0) {
+        opt.warmup < 0 || opt.rate < 0) {
         usage(stderr);
         return 2;
     }
@@ -1001,16 +1007,20 @@ int main(int argc, char **argv) {
         if (opt.server_pid) srv_cpu0 = proc_cpu_ns(opt.server_pid);
         host0 = host_cpu();
     }
-    for (unsigned i = 0; i < opt.conns; i++) {
+    for (unsigned i = 0; opt.rate == 0 && i < opt.conns; i++) {
         uint64_t t = now_ns();
         for (unsigned k = 0; k < opt.depth; k++) queue_request(&conns[i], t);
         flush_out(&conns[i]);
     }
+    // Paced mode: requests due by now are sent on the next connections with room; a request
+    // that finds none is skipped (the server is behind: the rate is then a ceiling).
+    uint64_t paced_sent = 0;
+    unsigned rr = 0;
 
     struct epoll_event evs[256];
     uint64_t last_total = 0, last_progress = start, t_end = 0, lg_cpu = 0, srv_cpu = 0;
     for (;;) {
-        int n = epoll_wait(epfd, evs, 256, 10);
+        int n = epoll_wait(epfd, evs, 256, opt.rate > 0 ? 1 : 10);
         if (n < 0) {
             if (errno == EINTR) continue;
             die("epoll_wait: %s", strerror(errno));
@@ -1021,6 +1031,23 @@ int main(int argc, char **argv) {
             if ((evs[i].events & EPOLLOUT) && c->epollout) flush_out(c);
         }
         uint64_t t = now_ns();
+        if (opt.rate > 0 && !draining) {
+            uint64_t due = (uint64_t)((double)(t - start) / 1e9 * opt.rate);
+            unsigned tried = 0;
+            while (paced_sent < due && tried < opt.conns) {
+                struct conn *c = &conns[rr];
+                rr = (rr + 1) % opt.conns;
+                if (c->count < opt.depth) {
+                    queue_request(c, t);
+                    if (!c->epollout) flush_out(c);
+                    paced_sent++;
+                    tried = 0;
+                } else {
+                    tried++;
+                }
+            }
+            if (paced_sent < due) paced_sent = due; // no room anywhere: skip, do not burst later
+        }
         if (total_reqs != last_total) {
             last_total = total_reqs;
             last_progress = t;
