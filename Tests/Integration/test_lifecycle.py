@@ -19,8 +19,10 @@ A request without a reply is classified from the TCP side of the client, Linux s
   fails the test. test_loss_classifier_self_check proves the classification on fake servers.
 """
 
+import os
 import signal
 import socket
+import subprocess
 import struct
 import threading
 import time
@@ -30,6 +32,7 @@ from typing import List, Optional, Tuple
 import pytest
 
 import bpwire
+from conftest import free_port
 from bpwire import LIVENESS, READINESS, REPLY, STARTUP, TTransportException
 from bpwire import ini_with
 
@@ -456,3 +459,77 @@ def test_loss_classifier_self_check(behaviour, expected):
         assert outcome is None and rep.success is True
     else:
         assert rep is None and outcome.kind == expected
+
+
+BASEPLATE_PY_INI = """\
+[app:main]
+factory = standin_server:make_processor
+metrics.enabled = false
+
+[server:main]
+factory = baseplate.server.thrift
+drain_time = 1 second
+stop_timeout = 5 seconds
+"""
+
+
+def test_baseplate_py_shutdown_under_load_reference(tmp_path, venv_bin):
+    """The README's reference figure: baseplate.py's own server (pip, in the venv) under the same
+    64-client load and SIGTERM, its lost requests classified the same way. Printed (-rP), and
+    every fully sent request without a reply must be classified."""
+    serve = venv_bin / "baseplate-serve"
+    if not serve.exists():
+        pytest.skip(f"{serve} missing (baseplate.py is installed by Tests/Integration/requirements.txt)")
+    config = tmp_path / "baseplate_py.ini"
+    config.write_text(BASEPLATE_PY_INI)
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(bpwire.REPO_ROOT / "Tests" / "Integration"))
+    with open(tmp_path / "baseplate_py.stderr", "wb") as err:
+        proc = subprocess.Popen([str(serve), str(config), "--bind", f"127.0.0.1:{port}"], env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+    clients: List[LoadClient] = []
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                bpwire.call(port, DIALECT, 1)
+                break
+            except (OSError, EOFError, TTransportException):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"baseplate.py did not start: {(tmp_path / 'baseplate_py.stderr').read_text()}")
+                time.sleep(0.1)
+        hard_deadline = time.monotonic() + 3.5 + DRAIN + STOP_TIMEOUT + SLACK
+        clients = [LoadClient(i, port, hard_deadline) for i in range(64)]
+        for c in clients:
+            c.start()
+        settle = time.monotonic() + 5
+        while not all(c.answered for c in clients) and time.monotonic() < settle:
+            time.sleep(0.05)
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(timeout=DRAIN + STOP_TIMEOUT + SLACK)
+        except subprocess.TimeoutExpired:
+            rc = None
+        exited_at = time.monotonic() - t0
+        for c in clients:
+            c.join(timeout=max(0.1, hard_deadline + 1 - time.monotonic()))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    sent = sum(c.sent for c in clients)
+    answered = sum(len(c.answered) for c in clients)
+    outcomes = [o for c in clients for o in c.outcomes]
+    lost = [o for o in outcomes if o.lost_unread]
+    bad = [o for o in outcomes if not o.lost_unread]
+    print(f"\n[shutdown under load, baseplate.py 2.x, SIGTERM] 64 clients: {sent} requests fully sent, "
+          f"{answered} answered; {len(lost)} lost unread at close "
+          f"({sum(o.kind == 'reset-unread' for o in lost)} reset unread, "
+          f"{sum(o.kind == 'reset-after-close' for o in lost)} after the close, "
+          f"{sum(o.kind == 'send-failed' for o in lost)} send failed), {len(bad)} read but unanswered "
+          f"({[o.kind for o in bad][:5]}); exit {rc} at {exited_at:.2f} s")
+    assert not [c.error for c in clients if c.error]
+    assert all(c.answered for c in clients), "baseplate.py did not serve every client before the signal"
+    assert sent - answered == sum(o.kind != "send-failed" for o in outcomes), \
+        "every fully sent request without a reply is classified"
