@@ -42,7 +42,7 @@ class SpanMetrics: SpanObserver, @unchecked Sendable {
     // @unchecked: a span's observers are used by the span's task only.
     let batch: MetricsBatch
     let sampleRate: Double
-    var started: ContinuousClock.Instant?
+    @exclusivity(unchecked) var started: ContinuousClock.Instant?
 
     init(batch: MetricsBatch, sampleRate: Double) {
         self.batch = batch

@@ -60,31 +60,38 @@ enum PythonFloatText {
     }
 
     private static func render(digits: Int, exponent: Int, to out: inout [UInt8]) {
-        var d = [UInt8](repeating: 0, count: 6)
-        var n = digits
-        for i in stride(from: 5, through: 0, by: -1) {
-            d[i] = UInt8(ascii: "0") + UInt8(n % 10)
-            n /= 10
+        /// Digit i (0 = most significant) of the six.
+        func d(_ i: Int) -> UInt8 {
+            let divisor: Int
+            switch i {
+            case 0: divisor = 100_000
+            case 1: divisor = 10_000
+            case 2: divisor = 1_000
+            case 3: divisor = 100
+            case 4: divisor = 10
+            default: divisor = 1
+            }
+            return UInt8(ascii: "0") + UInt8(digits / divisor % 10)
         }
         var significant = 6
-        while significant > 1, d[significant - 1] == UInt8(ascii: "0") { significant -= 1 }
+        while significant > 1, d(significant - 1) == UInt8(ascii: "0") { significant -= 1 }
         if exponent >= -4 && exponent < 6 {
             if exponent >= 0 {
-                out.append(contentsOf: d[0...exponent])
+                for i in 0...exponent { out.append(d(i)) }
                 if significant > exponent + 1 {
                     out.append(UInt8(ascii: "."))
-                    out.append(contentsOf: d[(exponent + 1)..<significant])
+                    for i in (exponent + 1)..<significant { out.append(d(i)) }
                 }
             } else {
                 out.append(contentsOf: "0.".utf8)
-                out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: -exponent - 1))
-                out.append(contentsOf: d[0..<significant])
+                for _ in 0..<(-exponent - 1) { out.append(UInt8(ascii: "0")) }
+                for i in 0..<significant { out.append(d(i)) }
             }
         } else {
-            out.append(d[0])
+            out.append(d(0))
             if significant > 1 {
                 out.append(UInt8(ascii: "."))
-                out.append(contentsOf: d[1..<significant])
+                for i in 1..<significant { out.append(d(i)) }
             }
             out.append(UInt8(ascii: "e"))
             out.append(UInt8(ascii: exponent < 0 ? "-" : "+"))
