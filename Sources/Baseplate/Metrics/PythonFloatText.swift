@@ -29,9 +29,9 @@ enum PythonFloatText {
     }
 
     /// Rounds `a` (finite, > 0) to 6 significant digits: `digits` in 100000...999999 and the
-    /// decimal exponent of the first digit. nil when doubles cannot decide it: the scaled value
-    /// lies within 1e-9 of a rounding tie (its error is at most half an ulp, < 1.2e-10 below
-    /// 10^6), or the scale is not an exact power of ten (|k| > 22).
+    /// decimal exponent of the first digit. The scaled value's error is at most half an ulp
+    /// (< 1.2e-10 below 10^6), so within 1e-9 of a rounding tie the exact value decides. nil
+    /// when the scale is not an exact power of ten (|k| > 22) or the exact check does not fit.
     private static func roundToSixDigits(_ a: Double) -> (Int, Int)? {
         var exponent = Int(log10(a).rounded(.down))  // may be off by one next to a power of ten
         for _ in 0..<3 {
@@ -42,8 +42,14 @@ enum PythonFloatText {
             if scaled >= 1_000_000 { exponent += 1; continue }
             let whole = scaled.rounded(.down)
             let fraction = scaled - whole  // exact
-            if (fraction - 0.5).magnitude < 1e-9 { return nil }
-            var digits = Int(whole) + (fraction > 0.5 ? 1 : 0)
+            var up = fraction > 0.5
+            if (fraction - 0.5).magnitude < 1e-9 {
+                // Next to a tie (a timer's whole nanoseconds end in 5 one time in ten): decide
+                // on the exact binary value.
+                guard let exact = roundsUp(a, k: k, whole: Int(whole)) else { return nil }
+                up = exact
+            }
+            var digits = Int(whole) + (up ? 1 : 0)
             if digits == 1_000_000 {
                 digits = 100_000
                 exponent += 1
@@ -51,6 +57,41 @@ enum PythonFloatText {
             return (digits, exponent)
         }
         return nil
+    }
+
+    /// Whether `a`·10^k rounds up from `whole` to 6 digits, half to even, computed exactly in
+    /// 128-bit integers: `a` = m·2^q, compared with (2·whole + 1)/2. nil when a side would not
+    /// fit (then libc decides).
+    private static func roundsUp(_ a: Double, k: Int, whole: Int) -> Bool? {
+        guard a.isNormal, whole >= 0 else { return nil }
+        let m = UInt128(a.significandBitPattern | (1 << 52))
+        let q = Int(a.exponent) - 52
+        let half = UInt128(2 * whole + 1)  // (2·whole + 1) is twice the midpoint
+        var tenPower: UInt128 = 1
+        for _ in 0..<k.magnitude { tenPower *= 10 }  // |k| <= 22: at most 74 bits
+        func shifted(_ x: UInt128, _ s: Int) -> UInt128? {
+            s < 128 && x.leadingZeroBitCount > s ? x << s : nil
+        }
+        // Twice the value against (2·whole + 1), both scaled to integers.
+        var lhs = m * 2, rhs = half
+        if k >= 0 {
+            let (product, overflow) = lhs.multipliedReportingOverflow(by: tenPower)
+            guard !overflow else { return nil }
+            lhs = product
+        } else {
+            let (product, overflow) = rhs.multipliedReportingOverflow(by: tenPower)
+            guard !overflow else { return nil }
+            rhs = product
+        }
+        if q >= 0 {
+            guard let l = shifted(lhs, q) else { return nil }
+            lhs = l
+        } else {
+            guard let r = shifted(rhs, -q) else { return nil }
+            rhs = r
+        }
+        if lhs != rhs { return lhs > rhs }
+        return whole % 2 == 1  // an exact tie: to even
     }
 
     private static let powersOfTen: [Double] = (0...22).map { k in
