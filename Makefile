@@ -4,7 +4,7 @@ PORT ?= 9090
 SWIFT ?= swift
 VENV := .venv
 PEERS := .build/peers
-APT_PACKAGES := libev-dev libthrift-dev thrift-compiler libboost-dev libevent-dev zlib1g-dev python3-venv g++ make
+APT_PACKAGES := libev-dev libthrift-dev thrift-compiler libboost-dev libevent-dev zlib1g-dev python3-venv g++ make prometheus
 
 .PHONY: serve test deps venv peers build swift-test integration-test c-checks example-dynamic perf clean fuzz
 

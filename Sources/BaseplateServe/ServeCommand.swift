@@ -53,6 +53,8 @@ struct ServeCommand: ParsableCommand {
         // Keys [DEFAULT] gives every section are not the server section's own: not checked.
         let defaultKeys = Set(ini.defaults.map(\.key))
         let settings = try ServerSettings(server, inherited: defaultKeys, logger: logger)
+        // Before the app, as baseplate.py starts it (the app's metrics register with it).
+        let exporter = try PrometheusSetup.start(app: app, environment: env, logger: logger)
         let processor = try AppLoader.load(app, factories: Self.factories, configFile: configFile)
 
         let einhorn = Einhorn.listenerFD(env)
@@ -94,6 +96,7 @@ struct ServeCommand: ParsableCommand {
         monitor?.stop()  // stopping loops are not blocked ones
         thriftServer.stopAccepting()
         thriftServer.shutdown(timeout: settings.stopTimeout)
+        exporter?.stop()
         logger.info("Exiting")
     }
 
