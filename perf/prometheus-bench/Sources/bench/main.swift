@@ -83,7 +83,7 @@ func makeLoop() -> @Sendable (Int) -> Void {
                     ("thrift_baseplate_status", ""), ("thrift_baseplate_status_code", ""),
                 ]).increment()
                 CoreMetrics.Timer(label: "thrift_server_latency_seconds",
-                                  dimensions: [("thrift_method", "greet"), ("thrift_success", "true")]).record(latency)
+                                  dimensions: [("thrift_method", "greet"), ("thrift_success", "true")]).recordNanoseconds(40_000)
             }
         }
     default:
