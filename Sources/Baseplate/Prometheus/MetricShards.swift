@@ -49,15 +49,10 @@ final class MetricShards: @unchecked Sendable {
 
     /// The calling thread's table, made (or recycled) on the thread's first use.
     @inline(__always)
-    func current() -> Table {
-        if let value = pthread_getspecific(key) {
-            return value.assumingMemoryBound(to: Atomic<UInt>.self)
-        }
-        return attach()
-    }
+    func current() -> Table { ShardRef(self).current() }
 
     @inline(never)
-    private func attach() -> Table {
+    fileprivate func attach() -> Table {
         let address = registry.withLock { state -> UInt in
             if let reused = state.free.popLast() { return reused }
             let table = Table.allocate(capacity: Self.maxPages)
@@ -131,4 +126,28 @@ final class MetricShards: @unchecked Sendable {
     private static func owner(of table: Table) -> MetricShards? {
         owners.withLock { $0[UInt(bitPattern: table)] }
     }
+}
+
+/// What a metric handle keeps to find the calling thread's shard: the thread-local key and the
+/// set, unretained, so recording does no reference counting (a set lives as long as its
+/// registry, which lives as long as the process once it has families).
+struct ShardRef: @unchecked Sendable {
+    // @unchecked: both fields are immutable; MetricShards is thread-safe.
+    let key: pthread_key_t
+    let owner: Unmanaged<MetricShards>
+
+    init(_ shards: MetricShards) {
+        key = shards.key
+        owner = .passUnretained(shards)
+    }
+
+    @inline(__always)
+    func current() -> MetricShards.Table {
+        if let value = pthread_getspecific(key) {
+            return value.assumingMemoryBound(to: Atomic<UInt>.self)
+        }
+        return owner._withUnsafeGuaranteedRef { $0.attach() }
+    }
+
+    var shards: MetricShards { owner.takeUnretainedValue() }
 }

@@ -1,41 +1,5 @@
 import Synchronization
 
-/// How a Thrift call ended, in the labels baseplate.py gives it (`thrift_success`,
-/// `thrift_exception_type`, `thrift_baseplate_status`, `thrift_baseplate_status_code`).
-///
-/// baseplate.py labels every exception `thrift_success="false"`, declared ones included; the
-/// type is the exception's class name; status and code are set for baseplate's `Error` (its
-/// `ErrorCode` name, "" for an unnamed code, and the code) and empty otherwise.
-public struct ThriftOutcome: Sendable, Hashable {
-    public var success: Bool
-    public var exceptionType: String
-    public var baseplateStatus: String
-    public var baseplateStatusCode: String
-
-    public static let success = ThriftOutcome(success: true, exceptionType: "")
-
-    public init(success: Bool, exceptionType: String, baseplateStatus: String = "", baseplateStatusCode: String = "") {
-        self.success = success
-        self.exceptionType = exceptionType
-        self.baseplateStatus = baseplateStatus
-        self.baseplateStatusCode = baseplateStatusCode
-    }
-
-    /// A failure with exception `type` (its Swift type name, as baseplate.py uses the class name).
-    public static func failure(_ type: String, baseplateStatus: String = "", baseplateStatusCode: String = "") -> ThriftOutcome {
-        ThriftOutcome(success: false, exceptionType: type, baseplateStatus: baseplateStatus, baseplateStatusCode: baseplateStatusCode)
-    }
-
-    /// A failure labelled with the error's type name.
-    public static func failure(_ error: any Error) -> ThriftOutcome {
-        failure(String(describing: type(of: error)))
-    }
-
-    var labelValues: [String] {
-        [success ? "true" : "false", exceptionType, baseplateStatus, baseplateStatusCode]
-    }
-}
-
 /// The series of one method (server) or one client's method: resolved once, then recording
 /// costs a thread-local lookup and a few stores. Failures' counters are found by outcome in a
 /// small map (the failure path only).
@@ -47,7 +11,7 @@ public final class ThriftMethodMetrics: Sendable {
     let requestsSuccess: Counter
     private let requests: CounterFamily
     private let leadingLabels: [String]
-    private let failures = Mutex<[ThriftOutcome: Counter]>([:])
+    private let failures = Mutex<[Outcome: Counter]>([:])
 
     init(method: String, leadingLabels: [String], active: GaugeFamily, latency: HistogramFamily, requests: CounterFamily) {
         self.method = method
@@ -56,26 +20,45 @@ public final class ThriftMethodMetrics: Sendable {
         self.active = active.labels(leadingLabels)
         latencySuccess = latency.labels(leadingLabels + ["true"])
         latencyFailure = latency.labels(leadingLabels + ["false"])
-        requestsSuccess = requests.labels(leadingLabels + ThriftOutcome.success.labelValues)
+        requestsSuccess = requests.labels(leadingLabels + ["true", "", "", ""])
     }
 
     /// A call started: counts in `*_active_requests`.
     public func started() {
-        let table = active.shards.current()
+        let table = active.ref.current()
         MetricShards.add(table, active.word, 1)
     }
 
     /// A call finished after `latency`: `*_active_requests` down, `*_requests_total` and
-    /// `*_latency_seconds` recorded.
-    public func finished(_ outcome: ThriftOutcome, latency: Duration) {
-        let table = active.shards.current()
+    /// `*_latency_seconds` recorded. The labels are baseplate.py's: `success` only when no
+    /// exception was raised (declared ones included), the exception's type name, and for
+    /// baseplate's `Error` its `ErrorCode` name and code (see `RequestOutcomeLabels`).
+    public func finished(
+        success: Bool, exceptionType: String = "", baseplateStatus: String = "", baseplateStatusCode: String = "",
+        latency: Duration
+    ) {
+        let table = active.ref.current()
         MetricShards.add(table, active.word, -1)
-        let counter = outcome.success && outcome.exceptionType.isEmpty ? requestsSuccess : failureCounter(outcome)
+        let counter = success && exceptionType.isEmpty && baseplateStatus.isEmpty && baseplateStatusCode.isEmpty
+            ? requestsSuccess
+            : failureCounter(Outcome(success: success, exceptionType: exceptionType,
+                                     baseplateStatus: baseplateStatus, baseplateStatusCode: baseplateStatusCode))
         MetricShards.add(table, counter.word, 1)
-        (outcome.success ? latencySuccess : latencyFailure).observe(latency, table: table)
+        (success ? latencySuccess : latencyFailure).observe(latency, table: table)
     }
 
-    private func failureCounter(_ outcome: ThriftOutcome) -> Counter {
+    private struct Outcome: Hashable {
+        var success: Bool
+        var exceptionType: String
+        var baseplateStatus: String
+        var baseplateStatusCode: String
+
+        var labelValues: [String] {
+            [success ? "true" : "false", exceptionType, baseplateStatus, baseplateStatusCode]
+        }
+    }
+
+    private func failureCounter(_ outcome: Outcome) -> Counter {
         if let counter = failures.withLock({ $0[outcome] }) { return counter }
         let counter = requests.labels(leadingLabels + outcome.labelValues)
         failures.withLock { $0[outcome] = counter }
@@ -86,8 +69,7 @@ public final class ThriftMethodMetrics: Sendable {
 extension Histogram {
     @inline(__always)
     func observe(_ duration: Duration, table: MetricShards.Table) {
-        let (seconds, attoseconds) = duration.components
-        let value = Double(seconds) + Double(attoseconds) * 1e-18
+        let value = seconds(duration)
         var bucket = 0
         while bucket < bounds.count - 1 && !(value <= bounds[bucket]) { bucket += 1 }
         MetricShards.add(table, word + bucket, 1)
@@ -139,8 +121,9 @@ public final class ThriftServerMetrics: Sendable {
     /// methods a service has, string comparisons instead of hashing. Not thread-safe.
     public final class Cache {
         private let metrics: ThriftServerMetrics
-        private var recent: [ThriftMethodMetrics] = []
-        private var others: [String: ThriftMethodMetrics] = [:]
+        // One thread only: no exclusivity checks (they cost ~60 instructions a lookup).
+        @exclusivity(unchecked) private var recent: [ThriftMethodMetrics] = []
+        @exclusivity(unchecked) private var others: [String: ThriftMethodMetrics] = [:]
 
         public init(_ metrics: ThriftServerMetrics = .shared) {
             self.metrics = metrics

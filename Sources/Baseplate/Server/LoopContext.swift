@@ -24,6 +24,8 @@ final class LoopContext: @unchecked Sendable {
     @exclusivity(unchecked) var clientPools: [ObjectIdentifier: LoopPool] = [:]
     /// Counters and requests in flight for the runtime monitor's thread.
     let stats = LoopStats()
+    /// Prometheus thrift_server_* series by method, for this loop's thread.
+    private let serverMetrics = ThriftServerMetrics.Cache()
     /// One timer for every deadline on this loop, armed for the earliest.
     @exclusivity(unchecked) private var deadlineTimer: OpaquePointer?
     @exclusivity(unchecked) private var nextDeadline: ContinuousClock.Instant?
@@ -206,6 +208,9 @@ final class LoopContext: @unchecked Sendable {
             localTraceID: bpio_random64())
         started(context)
         responder.context = context
+        let metrics = serverMetrics.method(header.name)
+        metrics.started()
+        responder.serverMetrics = metrics
         if let baseplate { context.begin(with: baseplate) }
         stats.track(context)  // after begin: the trace id is final
         // Queued on this loop's executor and run before the loop sleeps, in this iteration:

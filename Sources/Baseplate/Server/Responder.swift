@@ -15,6 +15,8 @@ public struct Responder: @unchecked Sendable {
     let compact: Bool
     /// The request's context, once made: unlinked from the loop's in-flight list on answer.
     var context: RequestContext?
+    /// The method's Prometheus series (thrift_server_*), once the request has started.
+    var serverMetrics: ThriftMethodMetrics?
 
     /// Sends `result` as a REPLY message.
     public func reply<T: ThriftStruct>(_ result: T) {
@@ -102,6 +104,12 @@ public struct Responder: @unchecked Sendable {
         loop.finished(context)
         answer()
         context.finish(outcome)
+        if let serverMetrics {
+            let labels = outcome.labels
+            serverMetrics.finished(
+                success: labels.success, exceptionType: labels.exceptionType, baseplateStatus: labels.baseplateStatus,
+                baseplateStatusCode: labels.baseplateStatusCode, latency: .now - context.startTime)
+        }
     }
 
     private func send<T: ThriftStruct>(type: MessageType, _ body: T, outcome: RequestOutcome) {

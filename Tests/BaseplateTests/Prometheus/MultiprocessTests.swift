@@ -24,10 +24,10 @@ import Glibc
         let (r1, m1, d1) = process(dir, String(getpid()))
         let (r2, m2, d2) = process(dir, "1")
         m1.method("greet").started()
-        m1.method("greet").finished(.success, latency: .milliseconds(3))
+        m1.method("greet").finished(success: true, latency: .milliseconds(3))
         m1.method("greet").started()  // still in flight
         m2.method("greet").started()
-        m2.method("greet").finished(.success, latency: .milliseconds(30))
+        m2.method("greet").finished(success: true, latency: .milliseconds(30))
         ThriftClientMetrics(registry: r1).pool("backend").maxSize.set(10)
         ThriftClientMetrics(registry: r2).pool("backend").maxSize.set(5)
         try d1.flush(r1)
@@ -43,7 +43,7 @@ import Glibc
         #expect(text.contains("thrift_client_pool_max_size{thrift_pool=\"backend\",pid=\"1\"} 5.0\n"))
 
         // Later values overwrite in place.
-        m1.method("greet").finished(.success, latency: .milliseconds(3))
+        m1.method("greet").finished(success: true, latency: .milliseconds(3))
         try d1.flush(r1)
         let again = Exposition.render(Exposition.merge(d2.collect()))
         #expect(again.contains("\(ok) 3.0\n"))
@@ -61,7 +61,7 @@ import Glibc
         do {
             let (r, m, d) = process(dir, String(dead))
             m.method("m").started()
-            m.method("m").finished(.failure("Boom"), latency: .seconds(1))
+            m.method("m").finished(success: false, exceptionType: "Boom", latency: .seconds(1))
             m.method("m").started()  // in flight when it "died"
             try d.flush(r)
         }
@@ -70,7 +70,7 @@ import Glibc
         #expect(text.contains(#"thrift_exception_type="Boom",thrift_method="m",thrift_success="false"} 1.0"#))
         // A new process with the same id continues the counts; its gauges start afresh.
         let (r, m, d) = process(dir, String(dead))
-        m.method("m").finished(.failure("Boom"), latency: .seconds(1))
+        m.method("m").finished(success: false, exceptionType: "Boom", latency: .seconds(1))
         try d.flush(r)
         let next = Exposition.render(Exposition.merge(MultiprocessDirectory.collect(path: dir)))
         #expect(next.contains(#"thrift_exception_type="Boom",thrift_method="m",thrift_success="false"} 2.0"#))

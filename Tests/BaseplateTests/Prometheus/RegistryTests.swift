@@ -67,8 +67,8 @@ import Glibc
         #expect(cache.method("greet") === greet)
         greet.started()
         greet.started()
-        greet.finished(.success, latency: .microseconds(50))
-        greet.finished(.failure("TooManyRecipients"), latency: .milliseconds(2))
+        greet.finished(success: true, latency: .microseconds(50))
+        greet.finished(success: false, exceptionType: "TooManyRecipients", latency: .milliseconds(2))
         let text = Exposition.render(Exposition.merge([.init(pid: "1", samples: registry.rawSamples())]))
         #expect(text.contains("thrift_server_active_requests{thrift_method=\"greet\"} 0.0\n"))
         #expect(text.contains("""

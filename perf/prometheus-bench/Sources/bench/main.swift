@@ -26,7 +26,7 @@ func makeLoop() -> @Sendable (Int) -> Void {
             for _ in 0..<n {
                 let m = cache.method("greet")
                 m.started()
-                m.finished(.success, latency: latency)
+                m.finished(success: true, latency: latency)
             }
         }
     case "swift-prometheus":
