@@ -29,6 +29,8 @@ from conftest import IN_CI, free_port
 pytestmark = pytest.mark.skipif(bpwire.STANDIN != "", reason="our exporter only")
 
 METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+#: The example service with a short drain, so that stopping servers does not wait 5 s.
+QUICK_INI = bpwire.ini_with(server_keys="drain_time = 100 milliseconds\n")
 BASEPLATE_LATENCY_BUCKETS = ["0.0001", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025",
                              "0.05", "0.1", "0.25", "0.5", "1.0", "5.0", "15.0", "30.0", "+Inf"]
 
@@ -130,7 +132,7 @@ def exporter_env(monkeypatch, tmp_path):
 # ------------------------------------------------------------------------------------------
 
 def test_server_metrics_names_labels_and_buckets(start_server, exporter_env):
-    server = start_server()
+    server = start_server(QUICK_INI)
     metrics_port = exporter_env
     logs = server.stderr_path.read_text()
     assert f"Prometheus metrics exported on server listening on 0.0.0.0:{metrics_port}/metrics" in logs
@@ -169,7 +171,8 @@ def test_server_metrics_names_labels_and_buckets(start_server, exporter_env):
 
 
 def test_metrics_enabled_false_turns_the_exporter_off(start_server, exporter_env):
-    server = start_server(bpwire.ini_with(app_keys="metrics.enabled = false\n"))
+    server = start_server(bpwire.ini_with(server_keys="drain_time = 100 milliseconds\n",
+                                          app_keys="metrics.enabled = false\n"))
     assert "Metrics are not configured, Prometheus metrics will not be exported." in server.stderr_path.read_text()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", exporter_env), timeout=1).close()
@@ -178,7 +181,7 @@ def test_metrics_enabled_false_turns_the_exporter_off(start_server, exporter_env
 def test_unwritable_multiproc_dir_refuses_to_start(start_server, exporter_env, monkeypatch, tmp_path):
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "missing"))
     with pytest.raises(pytest.fail.Exception) as failed:
-        start_server()
+        start_server(QUICK_INI)
     assert "PROMETHEUS_MULTIPROC_DIR is not set to a writeable directory" in str(failed.value)
 
 
@@ -190,8 +193,8 @@ def test_any_process_on_the_shared_port_serves_the_sum_of_all(start_server, expo
     mpdir = tmp_path / "multiproc"
     mpdir.mkdir()
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(mpdir))
-    a = start_server()
-    b = start_server()
+    a = start_server(QUICK_INI)
+    b = start_server(QUICK_INI)
     metrics_port = exporter_env
     for _ in range(3):
         assert call(a.port) == "ok"
@@ -201,13 +204,18 @@ def test_any_process_on_the_shared_port_serves_the_sum_of_all(start_server, expo
 
     # Values reach the directory within a flush interval (1 s); then every scrape, whichever
     # process the kernel hands it to, has the sum.
-    wait_for(lambda: samples(scrape(metrics_port)[2]).get(requests_key("greet")) == 5)
+    expected = {requests_key("greet"): 5, requests_key("greet", "false", "TooManyRecipients"): 1,
+                latency_key("count", "greet", "true"): 5, latency_key("count", "greet", "false"): 1,
+                ("thrift_server_active_requests", frozenset({"thrift_method": "greet"}.items())): 0}
+
+    def matches():
+        got = samples(scrape(metrics_port)[2])
+        return {k: got.get(k) for k in expected} == expected
+
+    assert wait_for(matches)
     for _ in range(20):
         got = samples(scrape(metrics_port)[2])
-        assert got[requests_key("greet")] == 5
-        assert got[requests_key("greet", "false", "TooManyRecipients")] == 1
-        assert got[latency_key("count", "greet", "true")] == 5
-        assert got[("thrift_server_active_requests", frozenset({"thrift_method": "greet"}.items()))] == 0
+        assert {k: got.get(k) for k in expected} == expected
 
     # prometheus_client's own collector reads our files to the same values.
     from prometheus_client import CollectorRegistry, generate_latest
@@ -241,7 +249,7 @@ def prometheus_binary():
 
 def test_real_prometheus_scrapes_and_queries(start_server, exporter_env, tmp_path):
     binary = prometheus_binary()
-    server = start_server()
+    server = start_server(QUICK_INI)
     metrics_port = exporter_env
     for _ in range(4):
         assert call(server.port) == "ok"
