@@ -3,7 +3,7 @@ import Logging
 
 /// The Prometheus exporter as `baseplate-serve` runs it (baseplate.py's
 /// `start_prometheus_exporter`): on by default, off with `metrics.enabled = false` in the app
-/// section, started before the app is made.
+/// section.
 ///
 /// Deliberate difference: baseplate.py exits when `PROMETHEUS_MULTIPROC_DIR` is unset, because
 /// its values live only in that directory. Ours live in the process, so without the variable
@@ -23,9 +23,8 @@ enum PrometheusSetup {
         }
         do {
             let configuration = try PrometheusExporter.Configuration(environment: environment)
-            if configuration.multiprocessDirectory == nil {
-                let message: Logger.Message = "PROMETHEUS_MULTIPROC_DIR is not set: the Prometheus exporter serves this process's metrics only"
-                if Einhorn.isWorker(environment) { logger.warning(message) } else { logger.info(message) }
+            if configuration.multiprocessDirectory == nil && Einhorn.isWorker(environment) {
+                logger.warning("PROMETHEUS_MULTIPROC_DIR is not set: each worker's exporter serves its own metrics only")
             }
             let exporter = try PrometheusExporter(configuration: configuration, logger: logger)
             exporter.start()

@@ -53,8 +53,6 @@ struct ServeCommand: ParsableCommand {
         // Keys [DEFAULT] gives every section are not the server section's own: not checked.
         let defaultKeys = Set(ini.defaults.map(\.key))
         let settings = try ServerSettings(server, inherited: defaultKeys, logger: logger)
-        // Before the app, as baseplate.py starts it (the app's metrics register with it).
-        let exporter = try PrometheusSetup.start(app: app, environment: env, logger: logger)
         let processor = try AppLoader.load(app, factories: Self.factories, configFile: configFile)
 
         let einhorn = Einhorn.listenerFD(env)
@@ -72,6 +70,8 @@ struct ServeCommand: ParsableCommand {
         let monitor = RuntimeMonitor.start(
             settings: settings.runtimeMonitor, server: thriftServer, baseplate: thriftServer.baseplate,
             environment: env, logger: logger)
+        // After the app and listener are set up, so that a config error is the only line logged.
+        let exporter = try PrometheusSetup.start(app: app, environment: env, logger: logger)
         if einhorn != nil { try Einhorn.ack(env) }
         if reload { Reloader.start(watching: [configFile], logger: logger) }
         try thriftServer.start()
