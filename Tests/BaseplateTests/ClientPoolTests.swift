@@ -79,6 +79,47 @@ import Testing
         }
     }
 
+    @Test func requestsAreFreedOnceAnswered() throws {
+        // A context that used a context client refers to itself twice over (its server span's
+        // context, the client's channel): both links must go when the request is answered.
+        final class Box: @unchecked Sendable {
+            weak var context: RequestContext?
+            init(_ context: RequestContext) { self.context = context }
+        }
+        final class Weak: BaseplateObserver {
+            let contexts = Mutex<[Box]>([])
+            func onServerSpanCreated(context: RequestContext, serverSpan: ServerSpan) {
+                contexts.withLock { $0.append(Box(context)) }
+            }
+        }
+        let weak = Weak()
+        let back = try ThriftServer(
+            configuration: .init(listener: .tcp(host: "127.0.0.1", port: 0), ioThreads: 1),
+            processor: TestProcessor(), logger: Logger(label: "back"))
+        try back.start()
+        defer { back.shutdown(timeout: .seconds(2)) }
+        let app = BaseplateApp()
+        app.register(weak)
+        let pool = ThriftConnectionPool(.init(endpoint: .inet(host: "127.0.0.1", port: back.port)))
+        app.addToContext("downstream", ThriftClientFactory(pool: pool) { EchoClient(channel: $0) })
+        let front = try ThriftServer(
+            configuration: .init(listener: .tcp(host: "127.0.0.1", port: 0), ioThreads: 1),
+            processor: TestProcessor(), baseplate: app, logger: Logger(label: "front"))
+        try front.start()
+        defer { front.shutdown(timeout: .seconds(2)) }
+        let c = try TestClient(port: front.port)
+        #expect(try c.call("relay", "echo:hi").value == "hi")
+        #expect(try c.call("echo", "plain").value == "plain")
+        var alive = 2
+        for _ in 0..<100 {
+            alive = weak.contexts.withLock { $0.filter { $0.context != nil }.count }
+            if alive == 0 { break }
+            usleep(10_000)
+        }
+        #expect(weak.contexts.withLock { $0.count } == 2)
+        #expect(alive == 0)
+    }
+
     @Test func clientSpansAreChildrenNamedAfterTheClientAndMethod() throws {
         final class ChildRecorder: BaseplateObserver, SpanObserver {
             let names = Mutex<[String]>([])
@@ -129,13 +170,14 @@ import Testing
     }
 
     @Test func waitingForASlotTimesOut() throws {
-        try Self.withServers(frontThreads: 1, pool: { $0.size = 1; $0.timeout = .seconds(1) }) { front, _ in
-            // Three concurrent calls share the loop's single slot, each holding it 700 ms: the
-            // second gets it at 700 ms; the third would get it at 1,400 ms, after its 1 s wait.
+        try Self.withServers(frontThreads: 1, pool: { $0.size = 1; $0.timeout = .seconds(3) }) { front, _ in
+            // Three concurrent calls share the loop's single slot, each holding it 2 s: the second
+            // gets it at 2 s; the third would get it at 4 s, after its 3 s wait (1 s margins
+            // either way, for loaded machines).
             let clients = try (0..<3).map { _ in try TestClient(port: front.port) }
-            for c in clients { try c.send(c.frame("relay", StringArg(value: "slow:700"))) }
+            for c in clients { try c.send(c.frame("relay", StringArg(value: "slow:2000"))) }
             let results = try clients.map { try $0.readReply().value ?? "" }
-            #expect(results.filter { $0 == "700" }.count == 2, "\(results)")
+            #expect(results.filter { $0 == "2000" }.count == 2, "\(results)")
             #expect(results.contains { $0.contains("timed out waiting for a connection slot") }, "\(results)")
         }
     }

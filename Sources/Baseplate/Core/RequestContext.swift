@@ -81,8 +81,13 @@ public final class RequestContext: @unchecked Sendable {
               let entry = baseplate.contextFactories.first(where: { $0.name == name })
         else { return nil }
         let made = entry.factory.makeObject(for: self, name: name, span: span)
-        objects[name] = made
+        if !answered { objects[name] = made }  // after the answer: not kept (see releaseObjects)
         return made as? T
+    }
+
+    /// Drops the per-request objects (they may refer back to this context).
+    func releaseObjects() {
+        if !objects.isEmpty { objects.removeAll() }
     }
 
     /// Time left before the deadline (nil: none). Outbound calls send it as `Deadline-Budget`.

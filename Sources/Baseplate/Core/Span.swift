@@ -24,9 +24,10 @@ open class Span: @unchecked Sendable {
     public let flags: UInt64?
     public let name: String
     /// The request this span belongs to (nil for spans made outside a request, or once the
-    /// request is gone). Weak: the request owns its server span (`RequestContext.span`), so a
-    /// strong reference back would keep both alive forever.
-    public private(set) weak var context: RequestContext?
+    /// request has been answered). Strong, and let go when the request finishes: the request
+    /// owns its server span, and a weak reference instead costs a side-table allocation and
+    /// atomics per request.
+    @exclusivity(unchecked) public internal(set) var context: RequestContext?
     @exclusivity(unchecked) public private(set) var observers: [any SpanObserver] = []
     @exclusivity(unchecked) public private(set) var startTime: ContinuousClock.Instant?
     @exclusivity(unchecked) public private(set) var isFinished = false

@@ -124,6 +124,12 @@ extension RequestContext {
     /// type; anything else fails it.
     func finish(_ outcome: RequestOutcome) {
         guard let span else { return }
+        // The request's references back to itself go once it is answered (span.context, and
+        // context objects such as clients holding the request): otherwise each would be a cycle.
+        defer {
+            span.context = nil
+            releaseObjects()
+        }
         switch outcome {
         case .success:
             span.finish()

@@ -117,8 +117,7 @@ public struct BinaryReader: ThriftReader {
     public mutating func readString() throws(ThriftProtocolError) -> String {
         let n = try size()
         let p = try take(n)
-        // Invalid UTF-8 is an error (as for Python's strict decode), not silently repaired.
-        guard let s = String(validating: UnsafeRawBufferPointer(start: p, count: n), as: UTF8.self) else {
+        guard let s = UTF8Strict.string(p, n) else {
             throw ThriftProtocolError(.invalidData, "invalid UTF-8 in a string")
         }
         return s

@@ -155,7 +155,8 @@ struct FakePool: ContextFactory, RuntimeMetricsReporter {
         StringArg(id: 1, value: "2000").write(to: &w)
         let message = w.bytes
         let call = Task { try await pool.send(message, expectsReply: true) }
-        for _ in 0..<1000 where pool.connectionsInUse == 0 { usleep(5_000) }
+        // Sleeping, not usleep: blocking a cooperative thread could keep the call from starting.
+        for _ in 0..<1000 where pool.connectionsInUse == 0 { try await Task.sleep(for: .milliseconds(5)) }
         monitor.report()
         #expect(listener.receive() == "svc.runtime.pool.size\(tags):5|g\nsvc.runtime.pool.in_use\(tags):1|g")
         _ = try await call.value
