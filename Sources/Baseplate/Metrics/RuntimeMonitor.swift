@@ -240,11 +240,9 @@ enum Thread {
         var thread = pthread_t()
         pthread_create(&thread, nil, { arg in
             let box = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
+            // The signal mask is the creator's: baseplate-serve blocks its shutdown signals before
+            // any thread starts, and the SIGUSR1 dump's stack signal stays deliverable here.
             bpio_thread_set_name(box.name)
-            // Signals belong to the main thread (baseplate-serve waits for them with sigwait).
-            var all = sigset_t()
-            sigfillset(&all)
-            pthread_sigmask(SIG_BLOCK, &all, nil)
             box.body()
             return nil
         }, box)
