@@ -18,3 +18,5 @@ int bpio_mq_send(int mqd, const void *message, size_t length) {
 }
 
 void bpio_mq_close(int mqd) { mq_close((mqd_t)mqd); }
+
+int bpio_mq_unlink(const char *name) { return mq_unlink(name); }

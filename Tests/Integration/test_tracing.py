@@ -269,3 +269,33 @@ def test_without_a_recorder_spans_are_logged_at_debug(start_server):
     assert lines[0].get("level") in ("DEBUG", None)
     span = json.loads(lines[0]["message"][len("Span recording: "):])
     assert (span["traceId"], span["id"], span["name"]) == ("1234", "5678", "is_healthy")
+
+
+def test_full_queue_is_warned_about_not_waited_for(start_server):
+    """A sidecar that stops reading: spans beyond the queue's room are dropped with baseplate.py's
+    warning, said once rather than per span, and requests keep being answered."""
+    name = f"bptest-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    queue = posix_ipc.MessageQueue("/traces-" + name, posix_ipc.O_CREX, max_messages=2,
+                                   max_message_size=8192)
+    try:
+        server = start_server(ini_with(app_keys=tracing_keys(
+            service_name="example-svc", queue_name=name, span_batch_interval="20 milliseconds")))
+        with bpwire.connect(server.port) as s:
+            reader = bpwire.SocketReader(s)
+            for i in range(6):
+                s.sendall(bpwire.request("header-compact", i + 1, headers=UPSTREAM))
+                assert bpwire.read_reply(reader, "header-compact").mtype == bpwire.REPLY
+        warning = f"Trace queue /traces-{name} is full. Is trace sidecar healthy?"
+        deadline = time.monotonic() + 5
+        records = []
+        while time.monotonic() < deadline and not records:
+            time.sleep(0.05)
+            records = [r for r in bpwire.log_records(server.stderr_path.read_text(errors="replace"))
+                       if r.get("message") == warning]
+        assert len(records) == 1, server.logs()
+        assert records[0]["level"] == "WARNING"
+        assert queue.current_messages == 2
+        assert json.loads(receive(queue))["id"] == "5678"
+    finally:
+        queue.close()
+        queue.unlink()

@@ -16,4 +16,7 @@ int bpio_mq_send(int mqd, const void *message, size_t length);
 
 void bpio_mq_close(int mqd);
 
+/* Removes the queue's name (tests; a sidecar owns its queue). Returns 0 or -1 with errno. */
+int bpio_mq_unlink(const char *name);
+
 #endif
