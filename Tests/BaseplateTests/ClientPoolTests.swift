@@ -1,4 +1,4 @@
-import Baseplate
+@testable import Baseplate
 import Glibc
 import Logging
 import Synchronization
@@ -158,6 +158,18 @@ import Testing
             "finish relay ok",
         ])
         #expect(pool.connectionsInUse == 0)
+        // baseplate.py's client metrics, with the pool named after its endpoint.
+        let text = Exposition.render(Exposition.merge([.init(pid: "1", samples: MetricsRegistry.shared.rawSamples())]))
+        func value(_ series: String) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+        }
+        // (Labels come out sorted, as prometheus_client's multiprocess collector writes them.)
+        let labels = #"thrift_client_name="downstream",thrift_method="echo""#
+        #expect((value(#"thrift_client_requests_total{thrift_baseplate_status="",thrift_baseplate_status_code="",thrift_client_name="downstream",thrift_exception_type="",thrift_method="echo",thrift_success="true"}"#) ?? 0) >= 1)
+        #expect((value(#"thrift_client_latency_seconds_count{\#(labels),thrift_success="true"}"#) ?? 0) >= 1)
+        #expect(value(#"thrift_client_active_requests{\#(labels)}"#) == 0)
+        #expect(value(#"thrift_client_pool_max_size{thrift_pool="127.0.0.1:\#(back.port)",pid="1"}"#) == 10)
+        #expect(value(#"thrift_client_pool_active_connections{thrift_pool="127.0.0.1:\#(back.port)",pid="1"}"#) == 0)
     }
 
     @Test func slowDownstreamTimesOutAndTheConnectionIsReplaced() throws {

@@ -48,6 +48,18 @@ public struct TracedChannel: ThriftChannel {
         span.setTag("slug", .string(name))
         span.setTag("method", .string(method))
         span.start()
+        // thrift_client_* (baseplate.py's labels; a declared exception is a failure whose type
+        // the channel cannot name: the result struct says only which field holds it).
+        let metrics = ThriftClientMetrics.shared.method(method, client: name)
+        let started = ContinuousClock.now
+        metrics.started()
+        var outcome = RequestOutcome.success
+        defer {
+            let labels = outcome.labels
+            metrics.finished(success: labels.success, exceptionType: labels.exceptionType,
+                             baseplateStatus: labels.baseplateStatus, baseplateStatusCode: labels.baseplateStatusCode,
+                             latency: .now - started)
+        }
         do {
             var attempts = retryPolicy.makeAttempts()
             var lastError: TTransportException?
@@ -62,6 +74,7 @@ public struct TracedChannel: ThriftChannel {
                         expectsReply: expectsReply)
                     if let reply, let declared = Self.declaredException(in: reply, pool.protocolKind) {
                         span.finish(error: declared)  // a declared exception fails the client span
+                        outcome = .declared(declared)
                     } else {
                         span.finish()
                     }
@@ -75,6 +88,7 @@ public struct TracedChannel: ThriftChannel {
                 .timedOut, "retry policy exhausted while attempting \(name).\(method), last error was: \(last)")
         } catch {
             span.finish(error: error)
+            outcome = .failed(error)
             throw error
         }
     }

@@ -64,10 +64,16 @@ final class LoopPool {
     private var inUse = 0
     private var waiters: [Waiter] = []
 
+    /// thrift_client_pool_max_size / _active_connections{thrift_pool=<name>}: the pool's size
+    /// summed over the loops that use it, and the connections checked out.
+    private let gauges: (maxSize: Gauge, activeConnections: Gauge)
+
     init(_ pool: ThriftConnectionPool, loop: LoopContext) {
         self.configuration = pool.configuration
         self.pool = pool
         self.loop = loop
+        gauges = ThriftClientMetrics.shared.pool(pool.name)
+        gauges.maxSize.inc(Double(pool.configuration.size))
     }
 
     func call(_ message: [UInt8], headers: ThriftHeaders?, timeout: Duration, expectsReply: Bool) async throws -> [UInt8]? {
@@ -151,6 +157,7 @@ final class LoopPool {
         if inUse < configuration.size {
             inUse += 1
             pool.inUse.add(1, ordering: .relaxed)
+            gauges.activeConnections.inc()
             return
         }
         let waiter = Waiter()
@@ -184,5 +191,6 @@ final class LoopPool {
         }
         inUse -= 1
         pool.inUse.subtract(1, ordering: .relaxed)
+        gauges.activeConnections.dec()
     }
 }

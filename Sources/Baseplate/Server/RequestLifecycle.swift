@@ -47,6 +47,7 @@ extension RequestOutcome {
 /// The name baseplate.py would report: the IDL's name for baseplate's `Error`, else the type's.
 func exceptionTypeName(_ error: any Error) -> String {
     if error is BaseplateError { return "Error" }
+    if error is DeclaredException { return "" }  // a client saw it; its type is not on the wire
     return String(describing: type(of: error))
 }
 
