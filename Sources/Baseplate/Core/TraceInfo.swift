@@ -62,14 +62,9 @@ struct BaseplateHeaders {
         self = headers.withStorage { bytes in
             var found = BaseplateHeaders()
             var seen: UInt8 = 0  // the first of each name wins, as with a lookup
-            var i = 0
-            while i < bytes.count {
-                let kl = Int(ThriftHeaders.length(bytes, at: i))
-                let key = UnsafeBufferPointer(rebasing: bytes[(i + 4)..<(i + 4 + kl)])
-                i += 4 + kl
-                let vl = Int(ThriftHeaders.length(bytes, at: i))
-                let value = UnsafeBufferPointer(rebasing: bytes[(i + 4)..<(i + 4 + vl)])
-                i += 4 + vl
+            var entries = ThriftHeaders.RawEntries(bytes)
+            while let (key, value) = entries.next() {
+                let kl = key.count, vl = value.count
                 func first(_ name: StaticString, _ bit: UInt8) -> Bool {
                     guard seen & bit == 0,
                           ThriftHeaders.equalsIgnoringCase(key, UnsafeBufferPointer(start: name.utf8Start, count: kl))

@@ -76,16 +76,8 @@ public struct ThriftHeaders: Sendable, Sequence {
     /// Calls `body` with each header's name and value, in wire order, without copying them.
     public func forEach(_ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
         try storage.withUnsafeBufferPointer { bytes in
-            var i = 0
-            while i < bytes.count {
-                let kl = Int(Self.length(bytes, at: i))
-                let key = UnsafeBufferPointer(rebasing: bytes[(i + 4)..<(i + 4 + kl)])
-                i += 4 + kl
-                let vl = Int(Self.length(bytes, at: i))
-                let value = UnsafeBufferPointer(rebasing: bytes[(i + 4)..<(i + 4 + vl)])
-                i += 4 + vl
-                try body(key, value)
-            }
+            var entries = RawEntries(bytes)
+            while let (name, value) = entries.next() { try body(name, value) }
         }
     }
 
@@ -96,19 +88,34 @@ public struct ThriftHeaders: Sendable, Sequence {
         var name = name
         return name.withUTF8 { wanted -> T? in
             storage.withUnsafeBufferPointer { bytes -> T? in
-                var i = 0
-                while i < bytes.count {
-                    let kl = Int(Self.length(bytes, at: i))
-                    let key = UnsafeBufferPointer(rebasing: bytes[(i + 4)..<(i + 4 + kl)])
-                    i += 4 + kl
-                    let vl = Int(Self.length(bytes, at: i))
-                    if Self.equalsIgnoringCase(key, wanted) {
-                        return body(UnsafeBufferPointer(rebasing: bytes[(i + 4)..<(i + 4 + vl)]))
-                    }
-                    i += 4 + vl
+                var entries = RawEntries(bytes)
+                while let (key, value) = entries.next() {
+                    if Self.equalsIgnoringCase(key, wanted) { return body(value) }
                 }
                 return nil
             }
+        }
+    }
+
+    /// Walks the storage ([u32 length][bytes] for each name, then its value) without copying.
+    /// A plain iterator rather than a closure per entry, so one-pass scanners can keep their
+    /// results in locals (captured ones cost exclusivity checks per header).
+    struct RawEntries: IteratorProtocol {
+        private let bytes: UnsafeBufferPointer<UInt8>
+        private var offset = 0
+
+        init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+        mutating func next() -> (name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>)? {
+            guard offset < bytes.count else { return nil }
+            let name = field()
+            return (name, field())
+        }
+
+        private mutating func field() -> UnsafeBufferPointer<UInt8> {
+            let n = Int(UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: UInt32.self))
+            defer { offset += 4 + n }
+            return UnsafeBufferPointer(rebasing: bytes[(offset + 4)..<(offset + 4 + n)])
         }
     }
 
@@ -136,15 +143,10 @@ extension ThriftHeaders {
         storage.withUnsafeBufferPointer { bytes in
             var hs: [bpio_header] = []
             hs.reserveCapacity(count)
-            var i = 0
-            while i < bytes.count {
-                let kl = Int(Self.length(bytes, at: i))
-                let key = bytes.baseAddress! + i + 4
-                i += 4 + kl
-                let vl = Int(Self.length(bytes, at: i))
-                let value = bytes.baseAddress! + i + 4
-                i += 4 + vl
-                hs.append(bpio_header(key: key, value: value, key_len: UInt32(kl), value_len: UInt32(vl)))
+            var entries = RawEntries(bytes)
+            while let (key, value) = entries.next() {
+                hs.append(bpio_header(key: key.baseAddress, value: value.baseAddress,
+                                      key_len: UInt32(key.count), value_len: UInt32(value.count)))
             }
             return hs.withUnsafeBufferPointer(body)
         }
@@ -153,9 +155,5 @@ extension ThriftHeaders {
     /// The raw storage ([u32 length][bytes] per name and value), for one-pass scanners.
     func withStorage<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
         storage.withUnsafeBufferPointer(body)
-    }
-
-    static func length(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> UInt32 {
-        UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt32.self)
     }
 }

@@ -68,17 +68,7 @@ final class TestClient {
 
     /// Reads one THeader+compact reply.
     func readReply() throws -> Reply {
-        let len = try readExactly(4)
-        let n = Int(len[0]) << 24 | Int(len[1]) << 16 | Int(len[2]) << 8 | Int(len[3])
-        let body = try readExactly(n)
-        var headers = [bpio_header](repeating: bpio_header(), count: Int(BPIO_MAX_HEADERS))
-        var f = bpio_frame()
-        var why: UnsafePointer<CChar>?
-        return try body.withUnsafeBufferPointer { b in
-            guard bpio_theader_parse(b.baseAddress, b.count, &headers, &f, &why) == BPIO_OK else {
-                throw TestError("bad reply frame")
-            }
-            var r = CompactReader(UnsafeRawBufferPointer(start: f.payload, count: f.payload_len))
+        try readFrame { r in
             let h = try r.readMessageBegin()
             if h.type == .exception {
                 return Reply(header: h, exception: try TApplicationException(from: &r))
@@ -89,6 +79,14 @@ final class TestClient {
 
     /// Reads one THeader+compact REPLY and decodes its body as `T`.
     func readReply<T: ThriftStruct>(as type: T.Type) throws -> T {
+        try readFrame { r in
+            guard try r.readMessageBegin().type == .reply else { throw TestError("not a REPLY") }
+            return try T(from: &r)
+        }
+    }
+
+    /// Reads one THeader frame and hands its compact payload to `decode`.
+    private func readFrame<T>(_ decode: (inout CompactReader) throws -> T) throws -> T {
         let len = try readExactly(4)
         let n = Int(len[0]) << 24 | Int(len[1]) << 16 | Int(len[2]) << 8 | Int(len[3])
         let body = try readExactly(n)
@@ -100,8 +98,7 @@ final class TestClient {
                 throw TestError("bad reply frame")
             }
             var r = CompactReader(UnsafeRawBufferPointer(start: f.payload, count: f.payload_len))
-            guard try r.readMessageBegin().type == .reply else { throw TestError("not a REPLY") }
-            return try T(from: &r)
+            return try decode(&r)
         }
     }
 
