@@ -91,7 +91,7 @@ struct ServeCommand: ParsableCommand {
             thriftServer.logRequestsInFlight()
         }
         logger.info("Draining inbound requests...", metadata: ["drain_time": "\(settings.drainTime)"])
-        Self.sleep(settings.drainTime)
+        settings.drainTime.sleepThread()
         logger.info("Gracefully shutting down...")
         monitor?.stop()  // stopping loops are not blocked ones
         thriftServer.stopAccepting()
@@ -144,13 +144,6 @@ struct ServeCommand: ParsableCommand {
                 _exit(1)
             }
         }
-    }
-
-    static func sleep(_ d: Duration) {
-        let (sec, atto) = d.components
-        var left = timespec(tv_sec: Int(sec), tv_nsec: Int(atto / 1_000_000_000))
-        var rest = timespec()
-        while nanosleep(&left, &rest) != 0 && errno == EINTR { left = rest }
     }
 }
 

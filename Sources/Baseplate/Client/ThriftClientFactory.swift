@@ -104,9 +104,7 @@ public struct TracedChannel: ThriftChannel {
         if let flags = span.flags, flags != 0 { headers.add("Flags", String(flags)) }
         if let edge = context.rawEdgeContext { headers.add("Edge-Request", bytes: edge) }
         if let service = context.baseplate?.serviceName { headers.add("User-Agent", service) }
-        // Whole milliseconds rounded up, in integers (0.3 s as a Double times 1000 rounds up to 301).
-        let (seconds, attoseconds) = budget.components
-        let ms = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+        let ms = budget.millisecondsRoundedUp
         if ms > 0 { headers.add("Deadline-Budget", String(ms)) }
         return headers
     }

@@ -131,8 +131,7 @@ public final class PrometheusExporter: Sendable {
 
     private func run() {
         var lastFlush = ContinuousClock.now
-        let intervalMS = Int32(clamping: configuration.flushInterval.components.seconds * 1000
-            + configuration.flushInterval.components.attoseconds / 1_000_000_000_000_000)
+        let intervalMS = Int32(clamping: configuration.flushInterval.wholeMilliseconds)
         while true {
             if state.withLock({ $0.stopping }) { return }
             var pfd = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)

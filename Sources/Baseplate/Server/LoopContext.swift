@@ -235,10 +235,3 @@ final class LoopContext: @unchecked Sendable {
         }
     }
 }
-
-extension Duration {
-    /// The duration in seconds, for C timers.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) * 1e-18
-    }
-}

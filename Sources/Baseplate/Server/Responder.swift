@@ -43,9 +43,7 @@ public struct Responder: @unchecked Sendable {
             return
         }
         if context?.answered == true { return }  // timed out: the client has its answer
-        (context?.logger ?? loop.logger).error("Unexpected exception in handler", metadata: [
-            "method": "\(method)", "error": "\(String(reflecting: error))",
-        ])
+        logUnexpected(error, "Unexpected exception in handler")
         send(type: .exception, TApplicationException(.internalError, "Internal error"), outcome: .failed(error))
     }
 
@@ -58,9 +56,7 @@ public struct Responder: @unchecked Sendable {
             return fail(error)
         }
         if context?.answered == true { return }
-        (context?.logger ?? loop.logger).error("Unexpected exception in handler", metadata: [
-            "method": "\(method)", "error": "\(String(reflecting: error))",
-        ])
+        logUnexpected(error, "Unexpected exception in handler")
         let converted = BaseplateError(code: 500, message: "Internal server error")
         send(type: .reply, convert(converted), outcome: .failed(converted))
     }
@@ -69,9 +65,7 @@ public struct Responder: @unchecked Sendable {
     /// logged (as baseplate.py logs unexpected handler exceptions).
     public func done(failure error: any Error) {
         if context?.answered == true { return }
-        (context?.logger ?? loop.logger).error("Unexpected exception in oneway handler", metadata: [
-            "method": "\(method)", "error": "\(String(reflecting: error))",
-        ])
+        logUnexpected(error, "Unexpected exception in oneway handler")
         finish(.failed(error)) { bpio_conn_done(connection) }
     }
 
@@ -89,6 +83,14 @@ public struct Responder: @unchecked Sendable {
         } else {
             send(type: .exception, TApplicationException(.internalError, timeout.description), outcome: .failed(timeout))
         }
+    }
+
+    /// baseplate.py's log line for an error the method does not declare, with the request's
+    /// trace id when there is a request.
+    private func logUnexpected(_ error: any Error, _ message: Logger.Message) {
+        (context?.logger ?? loop.logger).error(message, metadata: [
+            "method": "\(method)", "error": "\(String(reflecting: error))",
+        ])
     }
 
     /// Answers once: unlinks the request, lets `answer` write (or not), then finishes the span

@@ -62,10 +62,7 @@ public final class ThriftServer: @unchecked Sendable {
         config.backlog = Int32(configuration.backlog)
         config.max_concurrency = UInt32(clamping: configuration.maxConcurrency ?? 0)
         config.max_buffered_bytes = max(1, configuration.maxBufferedBytes ?? Int.max)
-        config.read_timeout_ms = configuration.readTimeout.map { timeout in
-            let (seconds, attoseconds) = timeout.components
-            return UInt32(clamping: max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
-        } ?? 0
+        config.read_timeout_ms = configuration.readTimeout.map { UInt32(clamping: max(1, $0.wholeMilliseconds)) } ?? 0
         switch configuration.listener {
         case .tcp(let host, let port):
             loops = try host.withCString { h in
@@ -119,8 +116,7 @@ public final class ThriftServer: @unchecked Sendable {
     /// Finishes every request already read, closes connections, and stops the loops, waiting at
     /// most `timeout` for busy connections. Blocks until the loops have exited.
     public func shutdown(timeout: Duration) {
-        let ms = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-        bpio_server_shutdown(server, UInt32(clamping: ms))
+        bpio_server_shutdown(server, UInt32(clamping: timeout.wholeMilliseconds))
         bpio_server_join(server)
     }
 }

@@ -61,7 +61,7 @@ enum HTTPPost {
         while true {
             let left = deadline - .now
             guard left > .zero else { throw Failure(description: "timed out") }
-            let ms = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 60_000))
+            let ms = Int32(min(left.wholeMilliseconds + 1, 60_000))
             var p = pollfd(fd: fd, events: events, revents: 0)
             let rc = poll(&p, 1, ms)
             if rc > 0 { return }

@@ -58,7 +58,7 @@ final class SpanRecorder: Sendable {
     private func run() -> Never {
         var batch: [ZipkinSpan] = []
         while true {
-            if !flushPending(&batch) { sleep(interval) }
+            if !flushPending(&batch) { interval.sleepThread() }
         }
     }
 
@@ -97,13 +97,6 @@ final class SpanRecorder: Sendable {
         // Keep a modest buffer for the next swap; let a burst's big one go.
         batch.removeAll(keepingCapacity: batch.capacity <= 4096)
         return true
-    }
-
-    private func sleep(_ d: Duration) {
-        let (seconds, attoseconds) = d.components
-        var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-        var left = timespec()
-        while nanosleep(&ts, &left) != 0 && errno == EINTR { ts = left }
     }
 }
 
