@@ -1,4 +1,3 @@
-import ArgumentParser
 import Baseplate
 
 #if canImport(Glibc)
@@ -25,8 +24,8 @@ public enum BaseplateServe {
         // other thread exists, so that none is delivered elsewhere.
         Signals.block()
         ThreadDump.install()
+        let command = ServeCommand(ServeCommand.Syntax.command.parseCommandLine())
         ServeCommand.factories = factories
-        ServeCommand.main()
-        exit(0)
+        exit(command.run())
     }
 }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Baseplate
 #if canImport(Glibc)
 import Glibc
@@ -8,17 +7,14 @@ import Glibc
 /// exit codes (`OK!` and 0; a message on stderr and 1).
 public enum BaseplateHealthcheck {
     public static func main() async {
-        await HealthcheckCommand.main()
+        let command = HealthcheckCommand(HealthcheckCommand.Syntax.command.parseCommandLine())
+        exit(await command.run())
     }
 }
 
-struct HealthcheckCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "baseplate-healthcheck",
-        abstract: "Check the health of a baseplate service.")
-
-    enum Kind: String, ExpressibleByArgument, CaseIterable { case thrift, wsgi }
-    enum Probe: String, ExpressibleByArgument, CaseIterable {
+struct HealthcheckCommand {
+    enum Kind: String, CaseIterable { case thrift, wsgi }
+    enum Probe: String, CaseIterable {
         case readiness, liveness, startup
         var request: IsHealthyProbe {
             switch self {
@@ -29,14 +25,35 @@ struct HealthcheckCommand: AsyncParsableCommand {
         }
     }
 
-    @Option(help: "The probe to check.") var probe: Probe = .readiness
-    @Argument(help: "The protocol of the service.") var type: Kind
-    @Argument(help: "host:port or a UNIX socket path.") var endpoint: String
+    enum Syntax {
+        static let probe = CommandSyntax.Option.value(
+            "--probe", default: Probe.readiness.rawValue, choices: Probe.allCases.map(\.rawValue),
+            help: "The probe to check.")
+        static let type = CommandSyntax.Positional(
+            name: "type", choices: Kind.allCases.map(\.rawValue), help: "The protocol of the service.")
+        static let endpoint = CommandSyntax.Positional(
+            name: "endpoint", type: .endpoint, help: "host:port or a UNIX socket path.")
+        static let command = CommandSyntax(
+            program: "baseplate-healthcheck", description: "Check the health of a baseplate service.",
+            options: [probe], positionals: [type, endpoint])
+    }
+
+    var probe: Probe
+    var type: Kind
+    var endpoint: String
+
+    /// The parser has checked the choices, so the raw values are valid.
+    init(_ arguments: ParsedArguments) {
+        probe = Probe(rawValue: arguments[Syntax.probe])!
+        type = Kind(rawValue: arguments[Syntax.type])!
+        endpoint = arguments[Syntax.endpoint]
+    }
 
     /// baseplate.py's timeout for the whole check.
     static let timeout: Duration = .seconds(30)
 
-    func run() async throws {
+    /// Runs the check; returns the exit status.
+    func run() async -> Int32 {
         do {
             let target = try Endpoint(parsing: endpoint)
             let healthy = try await Self.withTimeout {
@@ -50,14 +67,13 @@ struct HealthcheckCommand: AsyncParsableCommand {
                 throw CheckFailed(message: "AssertionError: service indicated unhealthiness in probe \(probe.request.rawValue)")
             }
             print("OK!")
+            return 0
         } catch let failed as CheckFailed {
             writeError(failed.message)
-            throw ExitCode(1)
-        } catch let error as ExitCode {
-            throw error
+            return 1
         } catch {
             writeError("\(Swift.type(of: error)): \(error)")
-            throw ExitCode(1)
+            return 1
         }
     }
 

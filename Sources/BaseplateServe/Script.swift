@@ -1,4 +1,3 @@
-import ArgumentParser
 import Baseplate
 import Logging
 
@@ -16,26 +15,46 @@ public enum BaseplateScript {
     }
 
     public static func main(functions: [String: Function]) -> Never {
+        let command = ScriptCommand(ScriptCommand.Syntax.command.parseCommandLine())
         ScriptCommand.functions = functions
-        ScriptCommand.main()
-        exit(0)
+        exit(command.run())
     }
 }
 
-struct ScriptCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "baseplate-script",
-        abstract: "Run a function with a baseplate application's configuration.")
+struct ScriptCommand {
+    enum Syntax {
+        static let debug = CommandSyntax.Option.flag("--debug", help: "Log at DEBUG level.")
+        static let appName = CommandSyntax.Option.value(
+            "--app-name", metavar: "NAME", default: "main", help: "Name of the [app:*] section.")
+        static let configFile = CommandSyntax.Positional(name: "config_file", help: "The INI config file.")
+        static let entrypoint = CommandSyntax.Positional(
+            name: "entrypoint", help: "The function to run, as module:function.")
+        /// baseplate.py parses with `parse_known_args`: whatever is not one of the above,
+        /// anywhere on the line, goes to the function, in order.
+        static let command = CommandSyntax(
+            program: "baseplate-script", description: "Run a function with a baseplate application's configuration.",
+            options: [debug, appName], positionals: [configFile, entrypoint],
+            passThrough: (name: "arguments", help: "Arguments passed to the function."))
+    }
 
     nonisolated(unsafe) static var functions: [String: BaseplateScript.Function] = [:]
 
-    @Flag(help: "Log at DEBUG level.") var debug = false
-    @Option(name: .customLong("app-name"), help: "Name of the [app:*] section.") var appName = "main"
-    @Argument(help: "The INI config file.") var configFile: String
-    @Argument(help: "The function to run, as module:function.") var entrypoint: String
-    @Argument(parsing: .captureForPassthrough, help: "Arguments passed to the function.") var arguments: [String] = []
+    var debug: Bool
+    var appName: String
+    var configFile: String
+    var entrypoint: String
+    var arguments: [String]
 
-    func run() throws {
+    init(_ arguments: ParsedArguments) {
+        debug = arguments.isSet(Syntax.debug)
+        appName = arguments[Syntax.appName]
+        configFile = arguments[Syntax.configFile]
+        entrypoint = arguments[Syntax.entrypoint]
+        self.arguments = arguments.extra
+    }
+
+    /// Runs the function; returns the exit status.
+    func run() -> Int32 {
         LogSetup.bootstrap(debug: debug)
         let logger = Logger(label: "baseplate.script")
         do {
@@ -61,12 +80,17 @@ struct ScriptCommand: ParsableCommand {
             case .configAndArguments(let body):
                 try body(app, arguments)
             }
+            return 0
         } catch let error as INIFile.ParseError {
             logger.error("\(error)")
-            throw ExitCode(1)
+            return 1
         } catch let error as StartupError {
             logger.error("\(error.message)")
-            throw ExitCode(error.code)
+            return error.code
+        } catch {
+            // As swift-argument-parser reported an unexpected error, which this replaced.
+            writeError("Error: \(error)")
+            return 1
         }
     }
 }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Baseplate
 import Logging
 
@@ -7,31 +6,59 @@ import Glibc
 #endif
 
 /// `baseplate-serve`: reads a baseplate INI file, builds the app, serves it until a signal.
-struct ServeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "baseplate-serve",
-        abstract: "Serve a baseplate application.")
+struct ServeCommand {
+    enum Syntax {
+        static let debug = CommandSyntax.Option.flag("--debug", help: "Log at DEBUG level.")
+        static let reload = CommandSyntax.Option.flag(
+            "--reload", help: "Restart when the config file or the application changes (development).")
+        static let appName = CommandSyntax.Option.value(
+            "--app-name", metavar: "NAME", default: "main", help: "Name of the [app:*] section.")
+        static let serverName = CommandSyntax.Option.value(
+            "--server-name", metavar: "NAME", default: "main", help: "Name of the [server:*] section.")
+        static let bind = CommandSyntax.Option.value(
+            "--bind", metavar: "ENDPOINT", default: "localhost:9090", type: .endpoint,
+            help: "Endpoint to bind to (ignored if under Einhorn).")
+        static let configFile = CommandSyntax.Positional(name: "config_file", help: "The INI config file.")
+        static let command = CommandSyntax(
+            program: "baseplate-serve", description: "Serve a baseplate application.",
+            options: [debug, reload, appName, serverName, bind], positionals: [configFile])
+    }
 
     nonisolated(unsafe) static var factories: [String: BaseplateServe.AppFactory] = [:]
 
-    @Flag(help: "Log at DEBUG level.") var debug = false
-    @Flag(help: "Restart when the config file or the application changes (development).") var reload = false
-    @Option(name: .customLong("app-name"), help: "Name of the [app:*] section.") var appName = "main"
-    @Option(name: .customLong("server-name"), help: "Name of the [server:*] section.") var serverName = "main"
-    @Option(help: "Endpoint to bind to (ignored if under Einhorn).") var bind = "localhost:9090"
-    @Argument(help: "The INI config file.") var configFile: String
+    var debug: Bool
+    var reload: Bool
+    var appName: String
+    var serverName: String
+    var bind: String
+    var configFile: String
 
-    func run() throws {
+    init(_ arguments: ParsedArguments) {
+        debug = arguments.isSet(Syntax.debug)
+        reload = arguments.isSet(Syntax.reload)
+        appName = arguments[Syntax.appName]
+        serverName = arguments[Syntax.serverName]
+        bind = arguments[Syntax.bind]
+        configFile = arguments[Syntax.configFile]
+    }
+
+    /// Serves until a shutdown signal; returns the exit status.
+    func run() -> Int32 {
         LogSetup.bootstrap(debug: debug)
         let logger = Logger(label: "baseplate.server")
         do {
             try serve(logger: logger)
+            return 0
         } catch let error as INIFile.ParseError {
             logger.error("\(error)")
-            throw ExitCode(1)
+            return 1
         } catch let error as StartupError {
             logger.error("\(error.message)")
-            throw ExitCode(error.code)
+            return error.code
+        } catch {
+            // As swift-argument-parser reported an unexpected error, which this replaced.
+            writeError("Error: \(error)")
+            return 1
         }
     }
 
@@ -58,7 +85,7 @@ struct ServeCommand: ParsableCommand {
         let einhorn = Einhorn.listenerFD(env)
         let inherited = einhorn ?? Systemd.listenerFD(env)
         var config = ThriftServer.Configuration(
-            listener: try inherited.map { .fileDescriptor($0) } ?? .init(endpoint(bind)))
+            listener: try inherited.map { .fileDescriptor($0) } ?? .init(Endpoint(parsing: bind)))
         settings.apply(to: &config)
         let thriftServer: ThriftServer
         do {
@@ -152,11 +179,8 @@ struct StartupError: Error {
     var code: Int32
 }
 
-/// `--bind`: `host:port`, `[v6]:port`, or a UNIX socket path (anything with a `/`).
-func endpoint(_ text: String) throws -> Endpoint {
-    do {
-        return try Endpoint(parsing: text)
-    } catch {
-        throw StartupError(message: "--bind: invalid endpoint '\(text)': \(error)", code: 2)
-    }
+extension CommandSyntax.ValueType {
+    /// baseplate.py's `Endpoint` type: `host:port`, `[v6]:port`, or a UNIX socket path (anything
+    /// with a `/`). Checked while parsing, so a bad `--bind` is a usage error (exit 2).
+    static let endpoint = CommandSyntax.ValueType(name: "Endpoint") { (try? Endpoint(parsing: $0)) != nil }
 }

@@ -81,7 +81,10 @@ PROBE_ARGS = [[], ["--probe", "readiness"], ["--probe", "liveness"], ["--probe",
 def test_healthcheck_healthy_matches_baseplate_py(server, our_healthcheck, py_tools):
     results = both_healthchecks(our_healthcheck, py_tools,
                                 [["thrift", f"127.0.0.1:{server.port}", *p] for p in PROBE_ARGS]
-                                + [["--probe", "liveness", "thrift", f"127.0.0.1:{server.port}"]])
+                                + [["--probe", "liveness", "thrift", f"127.0.0.1:{server.port}"],
+                                   # argparse's other spellings: name=value, a unique prefix
+                                   ["thrift", f"127.0.0.1:{server.port}", "--probe=startup"],
+                                   ["--pro", "liveness", "thrift", f"127.0.0.1:{server.port}"]])
     assert_same(results, 0, "OK!\n")
 
 
@@ -270,9 +273,11 @@ def test_script_print_config_matches_baseplate_py(our_script, py_tools, script_e
     assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), describe(ours)
 
 
-def test_script_app_name(our_script, py_tools, script_env):
-    ours, theirs = script_env(our_script, py_tools, "--app-name", "other", "INI",
-                              "ExampleService:print_config")
+@pytest.mark.parametrize("spelling", [["--app-name", "other"], ["--app-name=other"], ["--app", "other"],
+                                      ["--app-name", "main", "--app-name", "other"]],
+                         ids=["separate", "equals", "prefix", "last-wins"])
+def test_script_app_name(our_script, py_tools, script_env, spelling):
+    ours, theirs = script_env(our_script, py_tools, *spelling, "INI", "ExampleService:print_config")
     assert theirs.returncode == 0 and "only_other=yes" in theirs.stdout.splitlines(), describe(theirs)
     assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), describe(ours)
 
@@ -290,6 +295,19 @@ def test_script_passes_unknown_options_through(our_script, py_tools, script_env)
     ours, theirs = script_env(our_script, py_tools, "INI", "ExampleService:print_args",
                               "--dry-run", "x")
     assert (theirs.returncode, theirs.stdout.splitlines()) == (0, ["--dry-run", "x"]), describe(theirs)
+    assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), describe(ours)
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["INI", "ExampleService:print_args", "x", "--app-name", "other", "y"], ["x", "y"]),
+    (["--zz", "INI", "-q", "ExampleService:print_args", "a", "-5", "-"], ["--zz", "-q", "a", "-5", "-"]),
+    (["INI", "ExampleService:print_args", "--", "--debug", "--app-name", "z"], ["--debug", "--app-name", "z"]),
+], ids=["own-options-anywhere", "unknown-before-positionals", "after-double-dash"])
+def test_script_argument_split_matches_baseplate_py(our_script, py_tools, script_env, argv, expected):
+    """parse_known_args: our own options are taken wherever they are (not handed on), the
+    unknown ones and surplus positionals are handed on in order; after `--` all are positionals."""
+    ours, theirs = script_env(our_script, py_tools, *argv)
+    assert (theirs.returncode, theirs.stdout.splitlines()) == (0, expected), describe(theirs)
     assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), describe(ours)
 
 
