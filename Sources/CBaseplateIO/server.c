@@ -83,6 +83,9 @@ static void prepare_cb(struct ev_loop *ev, ev_prepare *w, int revents) {
         }
     }
     bpio_conn_flush_dirty(loop);
+    if (loop->server->callbacks.on_written != NULL) {
+        loop->server->callbacks.on_written(loop, loop->ctx);
+    }
     bpio_limits_prepare(loop);
     bpio_conn_free_grave(loop);
     if (more || loop->ready) {
@@ -298,3 +301,4 @@ int bpio_loop_is_current(const bpio_loop *loop) { return current_loop == loop; }
 bpio_loop *bpio_loop_current(void) { return current_loop; }
 void bpio_loop_wake(bpio_loop *loop) { ev_async_send(loop->ev, &loop->async_w); }
 unsigned bpio_loop_connection_count(const bpio_loop *loop) { return loop->conn_count; }
+int bpio_loop_is_shutting_down(const bpio_loop *loop) { return loop->shutting_down; }

@@ -168,3 +168,28 @@ def test_runtime_monitor_off_with_metrics_disabled(start_server, statsd, monkeyp
     assert receive(statsd) == "example.server.greet:<ms>|ms\nexample.server.greet.success:1|c"
     assert runtime_reports(statsd, 1, timeout=1.0) == []
     assert "No metrics client configured. Server metrics will not be sent." in server.stderr_path.read_text()
+
+
+def test_batches_of_one_loop_iteration_share_datagrams(start_server, statsd):
+    """Requests answered in one loop iteration send their batches together: whole batches,
+    newline-joined, each datagram at most 1432 bytes, no line lost or cut."""
+    port = statsd.getsockname()[1]
+    server = start_server(bpwire.ini_with(
+        app_keys=f"metrics.namespace = example\nmetrics.endpoint = 127.0.0.1:{port}\n",
+        server_keys="io_threads = 1\n"))
+    count = 60
+    with bpwire.connect(server.port) as s:
+        # Pipelined in one write: the loop reads them together and answers them in one iteration.
+        s.sendall(b"".join(bpwire.request("header-compact", i + 1) for i in range(count)))
+        reader = bpwire.SocketReader(s)
+        for _ in range(count):
+            assert bpwire.read_reply(reader, "header-compact").success is True
+    datagrams = []
+    while (data := receive(statsd, timeout=1.0)) is not None:
+        datagrams.append(data)
+    lines = [line for d in datagrams for line in d.split("\n")]
+    assert lines == ["example.server.is_healthy:<ms>|ms", "example.server.is_healthy.success:1|c"] * count
+    assert all(d.startswith("example.server.is_healthy:") for d in datagrams)  # whole batches
+    # %g of a timer is at most 11 characters (1.23457e-05)
+    assert all(len(d.replace("<ms>", "x" * 11)) <= 1432 for d in datagrams)
+    assert len(datagrams) < count / 4, len(datagrams)

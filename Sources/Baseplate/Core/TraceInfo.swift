@@ -57,41 +57,65 @@ struct BaseplateHeaders {
 
     init(_ headers: ThriftHeaders) {
         guard headers.count > 0 else { return }
-        // One loop over the raw storage with the result local to it: a closure per header
-        // capturing these fields cost ~12 exclusivity checks per request.
-        self = headers.withStorage { bytes in
-            var found = BaseplateHeaders()
-            var seen: UInt8 = 0  // the first of each name wins, as with a lookup
-            var entries = ThriftHeaders.RawEntries(bytes)
-            while let (key, value) = entries.next() {
-                let kl = key.count, vl = value.count
-                func first(_ name: StaticString, _ bit: UInt8) -> Bool {
-                    guard seen & bit == 0,
-                          ThriftHeaders.equalsIgnoringCase(key, UnsafeBufferPointer(start: name.utf8Start, count: kl))
-                    else { return false }
-                    seen |= bit
-                    return true
-                }
-                let text = { String(decoding: value, as: UTF8.self) }
-                let id = { SpanIdentifier(bytes: value) ?? .text(text()) }
-                switch kl {
-                case 4: if first("Span", 1) { found.span = id() }
-                case 5:
-                    if first("Trace", 2) { found.trace = id() }
-                    else if first("Flags", 4) { found.flags = .some(Self.decimal(value) ?? UInt64(text().trimmingPythonIntWhitespace)) }
-                case 6: if first("Parent", 8) { found.parent = id() }
-                case 7: if first("Sampled", 16) { found.sampled = vl == 1 && value[0] == UInt8(ascii: "1") }
-                case 10: if first("User-Agent", 32) { found.userAgent = text() }
-                case 15:
-                    if first("Deadline-Budget", 64) {
-                        let ms = Self.decimal(value).map { Double($0) } ?? Double(text())
-                        // Capped (at ~31,700 years): Duration traps on values it cannot hold (1e300).
-                        if let ms, ms.isFinite, ms > 0 { found.deadlineBudgetMS = min(ms, 1e15) }
-                    }
-                default: break
-                }
+        self = headers.withStorage(Self.scan)
+    }
+
+    /// One pass over the raw headers, results in locals (captured ones cost exclusivity checks
+    /// per header). The first of each name wins, as with a lookup.
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> BaseplateHeaders {
+        var found = BaseplateHeaders()
+        var seen: UInt8 = 0
+        var entries = ThriftHeaders.RawEntries(bytes)
+        while let (key, value) = entries.next() {
+            guard let name = Known(key), seen & name.rawValue == 0 else { continue }
+            seen |= name.rawValue
+            switch name {
+            case .trace: found.trace = identifier(value)
+            case .parent: found.parent = identifier(value)
+            case .span: found.span = identifier(value)
+            case .sampled: found.sampled = value.count == 1 && value[0] == UInt8(ascii: "1")
+            case .flags:
+                found.flags = .some(decimal(value) ?? UInt64(String(decoding: value, as: UTF8.self).trimmingPythonIntWhitespace))
+            case .userAgent: found.userAgent = String(decoding: value, as: UTF8.self)
+            case .deadlineBudget:
+                let ms = decimal(value).map { Double($0) } ?? Double(String(decoding: value, as: UTF8.self))
+                // Capped (at ~31,700 years): Duration traps on values it cannot hold (1e300).
+                if let ms, ms.isFinite, ms > 0 { found.deadlineBudgetMS = min(ms, 1e15) }
             }
-            return found
+        }
+        return found
+    }
+
+    private static func identifier(_ value: UnsafeBufferPointer<UInt8>) -> SpanIdentifier {
+        SpanIdentifier(bytes: value) ?? .text(String(decoding: value, as: UTF8.self))
+    }
+
+    /// The header names read here (case-insensitive), each a bit of the scan's `seen` set.
+    private enum Known: UInt8 {
+        case span = 1, trace = 2, flags = 4, parent = 8, sampled = 16, userAgent = 32, deadlineBudget = 64
+
+        init?(_ key: UnsafeBufferPointer<UInt8>) {
+            // By length first: most headers are rejected without looking at a byte.
+            switch key.count {
+            case 4 where Self.matches(key, "span"): self = .span
+            case 5 where Self.matches(key, "trace"): self = .trace
+            case 5 where Self.matches(key, "flags"): self = .flags
+            case 6 where Self.matches(key, "parent"): self = .parent
+            case 7 where Self.matches(key, "sampled"): self = .sampled
+            case 10 where Self.matches(key, "user-agent"): self = .userAgent
+            case 15 where Self.matches(key, "deadline-budget"): self = .deadlineBudget
+            default: return nil
+            }
+        }
+
+        /// ASCII case-insensitive: `lower` is lower case, `key` has its length.
+        private static func matches(_ key: UnsafeBufferPointer<UInt8>, _ lower: StaticString) -> Bool {
+            let want = lower.utf8Start
+            for i in 0..<key.count {
+                let b = key[i]
+                if b != want[i] && !(b >= 65 && b <= 90 && b | 0x20 == want[i]) { return false }
+            }
+            return true
         }
     }
 

@@ -1,5 +1,6 @@
 import CBaseplateIO
 import Logging
+import Synchronization
 
 /// baseplate.py's `MetricsBaseplateObserver` (switched on by `metrics.namespace`): per request,
 /// a timer `server.<method>` and a counter `server.<method>.success|failure` (plus
@@ -13,6 +14,10 @@ public final class MetricsObserver: BaseplateObserver {
     /// `metrics_observer.sample_rate`: the share of requests measured (sent with `|@rate`).
     public let sampleRate: Double
 
+    /// Each method's `server.<method>` names, joined once. Methods come from the IDL (unknown
+    /// ones get no span), so the table stays small.
+    private let names = Mutex<[String: ServerMetricNames]>([:])
+
     public init(client: MetricsClient, sampleRate: Double = 1) {
         self.client = client
         self.sampleRate = sampleRate
@@ -22,7 +27,14 @@ public final class MetricsObserver: BaseplateObserver {
         let batch = client.batch()
         context.metrics = batch
         if sampleRate >= 1 || MetricsSampling.draw() < sampleRate {
-            serverSpan.register(ServerSpanMetrics(batch: batch, span: serverSpan, sampleRate: sampleRate))
+            let method = serverSpan.name
+            let names = self.names.withLock { table in
+                if let known = table[method] { return known }
+                let made = ServerMetricNames(namespace: client.namespace, method: method)
+                table[method] = made
+                return made
+            }
+            serverSpan.register(ServerSpanMetrics(batch: batch, names: names, sampleRate: sampleRate))
         } else {
             serverSpan.register(UnsampledSpanMetrics(batch: batch))
         }
@@ -75,20 +87,43 @@ class SpanMetrics: SpanObserver, @unchecked Sendable {
     }
 }
 
-final class ServerSpanMetrics: SpanMetrics, @unchecked Sendable {
-    /// `server.<method>`, in pieces.
-    let name: String
+/// A method's server metric names, joined to the client's namespace.
+struct ServerMetricNames: Sendable {
+    let namespace: String
+    let method: String
+    let timer, success, failure, timedOut: JoinedMetricName
 
-    init(batch: MetricsBatch, span: ServerSpan, sampleRate: Double) {
-        name = span.name
+    init(namespace: String, method: String) {
+        (self.namespace, self.method) = (namespace, method)
+        timer = JoinedMetricName(namespace, MetricPath("server.", method))
+        success = JoinedMetricName(namespace, MetricPath("server.", method, ".success"))
+        failure = JoinedMetricName(namespace, MetricPath("server.", method, ".failure"))
+        timedOut = JoinedMetricName(namespace, MetricPath("server.", method, ".timed_out"))
+    }
+}
+
+final class ServerSpanMetrics: SpanMetrics, @unchecked Sendable {
+    let names: ServerMetricNames
+
+    init(batch: MetricsBatch, names: ServerMetricNames, sampleRate: Double) {
+        self.names = names
         super.init(batch: batch, sampleRate: sampleRate)
     }
 
     override func onFinish(_ span: Span, error: (any Error)?) {
-        sendTimer(MetricPath("server.", name))
-        batch.addCounter(MetricPath("server.", name, error == nil ? ".success" : ".failure"), sampleRate: sampleRate)
-        if error is ServerTimeout {
-            batch.addCounter(MetricPath("server.", name, ".timed_out"), sampleRate: sampleRate)
+        // The joined names hold while the handler left the batch's namespace and tags alone.
+        if batch.namespace == names.namespace && batch.baseTags.isEmpty {
+            if let started {
+                batch.addTimer(joined: names.timer, seconds: (.now - started).seconds, sampleRate: sampleRate)
+            }
+            batch.addCounter(joined: error == nil ? names.success : names.failure, sampleRate: sampleRate)
+            if error is ServerTimeout { batch.addCounter(joined: names.timedOut, sampleRate: sampleRate) }
+        } else {
+            sendTimer(MetricPath("server.", names.method))
+            batch.addCounter(MetricPath("server.", names.method, error == nil ? ".success" : ".failure"), sampleRate: sampleRate)
+            if error is ServerTimeout {
+                batch.addCounter(MetricPath("server.", names.method, ".timed_out"), sampleRate: sampleRate)
+            }
         }
         batch.flush()
     }

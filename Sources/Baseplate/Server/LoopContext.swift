@@ -12,8 +12,8 @@ final class LoopContext: @unchecked Sendable {
     /// nil for loops that only carry outbound connections.
     let processor: (any ThriftProcessor)?
     let logger: Logger
-    /// Whether handlers run with their request bound as the swift-distributed-tracing context.
-    private let bindsTraceContext: Bool
+    /// The tasks that run handlers.
+    let workers: HandlerWorkers
     /// The service's observers, context factories and timeouts; nil: plain Thrift, no spans.
     let baseplate: BaseplateApp?
     @exclusivity(unchecked) private var scratch: [UInt8] = []
@@ -24,6 +24,8 @@ final class LoopContext: @unchecked Sendable {
     @exclusivity(unchecked) var clientPools: [ObjectIdentifier: LoopPool] = [:]
     /// Counters and requests in flight for the runtime monitor's thread.
     let stats = LoopStats()
+    /// statsd batches of this iteration, sent before the loop waits for I/O.
+    let statsd = StatsdOutbox()
     /// Prometheus thrift_server_* series by method, for this loop's thread.
     private let serverMetrics = ThriftServerMetrics.Cache()
     /// One timer for every deadline on this loop, armed for the earliest.
@@ -36,12 +38,13 @@ final class LoopContext: @unchecked Sendable {
         self.processor = processor
         self.baseplate = baseplate
         self.logger = logger
-        self.bindsTraceContext = DistributedTracing.bindsRequests
+        self.workers = HandlerWorkers(executor: executor, bindsTraceContext: DistributedTracing.bindsRequests)
         scratch.reserveCapacity(4096)
     }
 
     /// Frees what lives on the C loop; called before the loop itself is freed.
     func close() {
+        statsd.flush()
         executor.close()
         bpio_timer_free(deadlineTimer)
         deadlineTimer = nil
@@ -213,20 +216,11 @@ final class LoopContext: @unchecked Sendable {
         responder.serverMetrics = metrics
         if let baseplate { context.begin(with: baseplate) }
         stats.track(context)  // after begin: the trace id is final
-        // Queued on this loop's executor and run before the loop sleeps, in this iteration:
-        // running it as a job of the executor means the handler's async calls need no executor
-        // switch (Task.immediate would start outside the executor and pay a switch at the first
-        // call, measured with callgrind).
-        let task: Task<Void, Never>
-        if bindsTraceContext {
-            // Tracing on: the request is bound as a task-local that the new task copies, so spans
-            // from swift-distributed-tracing in the handler join its trace. Off: nothing bound.
-            task = DistributedTracing.$request.withValue(context) { [responder, executor] in
-                Task(executorPreference: executor) { await call.invoke(context, responder) }
-            }
-        } else {
-            task = Task(executorPreference: executor) { [responder] in await call.invoke(context, responder) }
-        }
+        // Run by a worker task of this loop's executor, before the loop sleeps, in this
+        // iteration: as a job of the executor, the handler's async calls need no executor switch
+        // (Task.immediate would start outside the executor and pay a switch at the first call,
+        // measured with callgrind).
+        let task = workers.run(call, context: context, responder: responder)
         if let deadline = context.deadline, !context.answered {
             context.task = task
             context.responder = responder

@@ -20,7 +20,13 @@ final class LoopGroup: @unchecked Sendable {
         callbacks.on_drain = { loop, ctx in
             let context = Unmanaged<LoopContext>.fromOpaque(ctx!).takeUnretainedValue()
             context.stats.publish(connections: Int(bpio_loop_connection_count(loop)), inFlight: context.inFlightCount)
+            // No handler task may be left parked when the loop exits: idle workers end now
+            // (their last jobs run in this drain), busy ones after their request.
+            if !context.workers.retired && bpio_loop_is_shutting_down(loop) != 0 { context.workers.retire() }
             return context.executor.drain() ? 1 : 0
+        }
+        callbacks.on_written = { _, ctx in
+            Unmanaged<LoopContext>.fromOpaque(ctx!).takeUnretainedValue().statsd.flush()
         }
         callbacks.on_log = { level, message in
             ServerLog.log(level: level, message: message)

@@ -29,6 +29,9 @@ typedef struct bpio_callbacks {
     /* Runs queued application work; called before the loop sleeps and after bpio_loop_wake.
      * Returns nonzero when work remains (the loop then polls without sleeping). */
     int (*on_drain)(bpio_loop *loop, void *loop_ctx);
+    /* Optional: called once per iteration after the replies are written, before the loop
+     * sleeps (for the application's own batched output, which should not delay replies). */
+    void (*on_written)(bpio_loop *loop, void *loop_ctx);
     /* One log line (no newline); may be called from any loop thread or the caller's thread. */
     void (*on_log)(int level, const char *message);
 } bpio_callbacks;
@@ -89,6 +92,8 @@ bpio_loop *bpio_loop_current(void);
 void bpio_loop_wake(bpio_loop *loop);
 /* Open connections on this loop. */
 unsigned bpio_loop_connection_count(const bpio_loop *loop);
+/* Whether the loop has begun shutting down (it exits once its connections are closed). */
+int bpio_loop_is_shutting_down(const bpio_loop *loop);
 
 /* Sends one reply message in the dialect of the request being answered (framing, THeader
  * seqid/flags/protocol echo, zlib) and lets the next frame through. The bytes are copied.

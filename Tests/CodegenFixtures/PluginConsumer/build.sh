@@ -7,5 +7,11 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 scratch=${1:-${BPIO_PEERS:-$here/../../../.build/peers}/codegen/plugin-consumer}
-swift build --package-path "$here" --scratch-path "$scratch"
+# SwiftPM's cached view of the path dependency can go stale (a source file added to Baseplate
+# is then "not found"): a failed incremental build is retried once from an empty scratch.
+if ! swift build --package-path "$here" --scratch-path "$scratch"; then
+  echo "build.sh: retrying from an empty scratch directory" >&2
+  rm -rf "$scratch"
+  swift build --package-path "$here" --scratch-path "$scratch"
+fi
 "$scratch/debug/greeter-demo"

@@ -1,0 +1,38 @@
+/// The statsd lines one event loop's requests produced since it last waited for I/O, per
+/// transport (there is usually one). Loop thread only.
+final class StatsdOutbox {
+    private var pending: [(transport: MetricsTransport, bytes: [UInt8])] = []
+    /// Whether anything waits: the loop's check before each wait costs one load.
+    private(set) var isEmpty = true
+
+    /// Adds one batch (whole lines, at most `coalescedLimit` bytes), sending what is pending
+    /// first if both would not fit in one datagram.
+    func append(_ batch: [UInt8], for transport: MetricsTransport) {
+        isEmpty = false
+        let i = pending.firstIndex { $0.transport === transport } ?? {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(MetricsTransport.coalescedLimit)
+            pending.append((transport, bytes))
+            return pending.count - 1
+        }()
+        if !pending[i].bytes.isEmpty {
+            if pending[i].bytes.count + 1 + batch.count > MetricsTransport.coalescedLimit {
+                _ = transport.send(pending[i].bytes)
+                pending[i].bytes.removeAll(keepingCapacity: true)
+            } else {
+                pending[i].bytes.append(UInt8(ascii: "\n"))
+            }
+        }
+        pending[i].bytes.append(contentsOf: batch)
+    }
+
+    /// Sends everything pending (failures are the transport's to log, as for any datagram).
+    func flush() {
+        guard !isEmpty else { return }
+        isEmpty = true
+        for i in pending.indices where !pending[i].bytes.isEmpty {
+            _ = pending[i].transport.send(pending[i].bytes)
+            pending[i].bytes.removeAll(keepingCapacity: true)
+        }
+    }
+}

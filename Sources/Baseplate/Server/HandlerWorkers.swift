@@ -1,0 +1,102 @@
+/// The tasks that run one loop's handlers, kept from request to request.
+///
+/// A task per request cost ~3,000 instructions and three allocations (the task, its first
+/// stack slab, the closure's context; callgrind, perf/RESULTS.md). A worker is a task that runs
+/// one request, then parks on a continuation until the loop hands it the next: a resume and a
+/// suspension instead. Requests still run concurrently: a request finding no idle worker gets a
+/// new one, so there are as many workers as requests in flight at the busiest moment (idle
+/// ones beyond `maxIdle` end).
+///
+/// A worker whose request timed out has been cancelled, and Task cancellation cannot be undone:
+/// it ends after that request instead of parking. Workers also end once the loop is shutting
+/// down. Loop thread only.
+final class HandlerWorkers: @unchecked Sendable {
+    // @unchecked: used on its loop's thread only (workers' tasks prefer the loop's executor).
+    /// Idle workers kept for reuse; more end (a burst of concurrency leaves no lasting cost).
+    static let maxIdle = 256
+
+    private let executor: LoopExecutor
+    /// Whether each request is bound as swift-distributed-tracing's task-local.
+    private let bindsTraceContext: Bool
+    private var idle: [Worker] = []
+    /// Set when the loop starts shutting down: idle workers are ended, busy ones end after
+    /// their request.
+    private(set) var retired = false
+
+    init(executor: LoopExecutor, bindsTraceContext: Bool) {
+        self.executor = executor
+        self.bindsTraceContext = bindsTraceContext
+        idle.reserveCapacity(64)
+    }
+
+    /// Runs `call` for the request on an idle worker, or a new one. Returns the worker's task
+    /// (what a deadline cancels).
+    func run(_ call: ThriftCall, context: RequestContext, responder: Responder) -> Task<Void, Never> {
+        let job = Job(call: call, context: context, responder: responder)
+        if let worker = idle.popLast() {
+            worker.resume(with: job)
+            return worker.task!
+        }
+        let worker = Worker(job: job)
+        worker.task = Task(executorPreference: executor) { [self] in await work(worker) }
+        return worker.task!
+    }
+
+    /// Ends the idle workers; busy ones end after their request. Called when the loop starts
+    /// shutting down, so that no task is left parked when it exits.
+    func retire() {
+        retired = true
+        while let worker = idle.popLast() { worker.resume(with: nil) }
+    }
+
+    /// A worker's life: its first request, then each one it is handed while parked.
+    private func work(_ worker: Worker) async {
+        var job = worker.takeJob()
+        while job != nil {
+            await run(job.take()!)  // moved out: a parked worker holds no request
+            guard !Task.isCancelled, !retired, idle.count < Self.maxIdle else { return }
+            job = await withUnsafeContinuation { continuation in
+                worker.park(continuation)
+                idle.append(worker)
+            }
+        }
+    }
+
+    /// One request. Its own function, so the request's references are gone when it returns,
+    /// not held by the parked worker.
+    private func run(_ job: Job) async {
+        let (call, context, responder) = (job.call, job.context, job.responder)
+        if bindsTraceContext {
+            // Tracing on: spans from swift-distributed-tracing in the handler join its trace.
+            await DistributedTracing.$request.withValue(context) { await call.invoke(context, responder) }
+        } else {
+            await call.invoke(context, responder)
+        }
+    }
+}
+
+/// What a worker runs: one decoded request.
+private struct Job {
+    let call: ThriftCall
+    let context: RequestContext
+    let responder: Responder
+}
+
+/// One worker: its task, and while parked, the continuation that hands it the next request.
+private final class Worker: @unchecked Sendable {
+    // @unchecked: used on its loop's thread only (the task prefers the loop's executor).
+    var task: Task<Void, Never>?
+    private var job: Job?
+    private var parked: UnsafeContinuation<Job?, Never>?
+
+    init(job: Job) { self.job = job }
+
+    func takeJob() -> Job? { job.take() }
+
+    func park(_ continuation: UnsafeContinuation<Job?, Never>) { parked = continuation }
+
+    /// Wakes the parked worker with its next request (nil: end).
+    func resume(with job: Job?) {
+        parked.take()!.resume(returning: job)
+    }
+}
