@@ -10,42 +10,81 @@ struct PythonJSONWriter {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    mutating func raw(_ text: [UInt8]) {
+        bytes.append(contentsOf: text)
+    }
+
+    /// Decimal digits, written straight in (no String).
     mutating func int(_ value: Int64) {
-        bytes.append(contentsOf: String(value).utf8)
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var i = 20
+            repeat {
+                i -= 1
+                digits[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i...]))
+        }
     }
 
     /// A JSON string: `"` and `\` escaped, `\n \r \t \b \f` short, every other byte outside
     /// printable ASCII (including DEL) as `\u00xx`, non-ASCII as `\uxxxx` (surrogate pairs
     /// above U+FFFF), hex digits lower case: Python's `ensure_ascii` output.
     mutating func string(_ text: String) {
+        var text = text
         bytes.append(0x22)
-        for scalar in text.unicodeScalars {
-            let v = scalar.value
-            switch v {
-            case 0x22: bytes.append(0x5C); bytes.append(0x22)
-            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
-            case 0x0A: bytes.append(0x5C); bytes.append(0x6E)
-            case 0x0D: bytes.append(0x5C); bytes.append(0x72)
-            case 0x09: bytes.append(0x5C); bytes.append(0x74)
-            case 0x08: bytes.append(0x5C); bytes.append(0x62)
-            case 0x0C: bytes.append(0x5C); bytes.append(0x66)
-            case 0x20...0x7E: bytes.append(UInt8(v))
-            case 0x10000...:
-                let u = v - 0x10000
-                escape(0xD800 | (u >> 10))
-                escape(0xDC00 | (u & 0x3FF))
-            default: escape(v)
+        // Runs of printable ASCII are copied whole: escaping scalar by scalar cost ~15,000
+        // instructions per span (callgrind).
+        text.withUTF8 { utf8 in
+            var i = 0
+            while i < utf8.count {
+                var end = i
+                while end < utf8.count, case let b = utf8[end], b >= 0x20, b < 0x7F, b != 0x22, b != 0x5C { end += 1 }
+                if end > i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[i..<end])) }
+                guard end < utf8.count else { break }
+                i = special(utf8, at: end)
             }
         }
         bytes.append(0x22)
     }
 
+    /// Writes the character at `i` (not printable ASCII, or `"` or `\`); returns the index after it.
+    private mutating func special(_ utf8: UnsafeBufferPointer<UInt8>, at i: Int) -> Int {
+        let b = utf8[i]
+        switch b {
+        case 0x22: bytes.append(0x5C); bytes.append(0x22)
+        case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
+        case 0x0A: bytes.append(0x5C); bytes.append(0x6E)
+        case 0x0D: bytes.append(0x5C); bytes.append(0x72)
+        case 0x09: bytes.append(0x5C); bytes.append(0x74)
+        case 0x08: bytes.append(0x5C); bytes.append(0x62)
+        case 0x0C: bytes.append(0x5C); bytes.append(0x66)
+        case ..<0x80: escape(UInt32(b))
+        default:
+            // A multi-byte sequence (the String is valid UTF-8): its scalar, escaped.
+            let count = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+            var v = UInt32(b) & (count == 4 ? 0x07 : count == 3 ? 0x0F : 0x1F)
+            for k in 1..<count { v = v << 6 | UInt32(utf8[i + k] & 0x3F) }
+            if v >= 0x10000 {
+                let u = v - 0x10000
+                escape(0xD800 | (u >> 10))
+                escape(0xDC00 | (u & 0x3FF))
+            } else {
+                escape(v)
+            }
+            return i + count
+        }
+        return i + 1
+    }
+
     private mutating func escape(_ unit: UInt32) {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        let hex: StaticString = "0123456789abcdef"
         bytes.append(0x5C)
         bytes.append(0x75)
         for shift in stride(from: 12, through: 0, by: -4) {
-            bytes.append(hex[Int((unit >> UInt32(shift)) & 0xF)])
+            bytes.append(hex.utf8Start[Int((unit >> UInt32(shift)) & 0xF)])
         }
     }
 }

@@ -1,3 +1,4 @@
+import CBaseplateIO
 import Logging
 import Synchronization
 #if canImport(Glibc)
@@ -37,7 +38,7 @@ final class SpanRecorder: Sendable {
 
     /// Starts the background thread (once). The thread lives as long as the process.
     func start() {
-        BackgroundThread.start(name: "span recorder") { [self] in run() }
+        BackgroundThread.start(name: "span-recorder") { [self] in run() }
     }
 
     /// Called on an event loop when a sampled span finishes.
@@ -113,6 +114,7 @@ enum BackgroundThread {
         var thread = pthread_t()
         let rc = pthread_create(&thread, nil, { raw in
             let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            bpio_thread_set_name(box.name)  // shown by top -H, ps -L
             box.body()
             return nil
         }, box)

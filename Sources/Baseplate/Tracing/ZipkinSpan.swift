@@ -45,6 +45,11 @@ struct ZipkinEndpoint: Sendable, Equatable {
 extension ZipkinSpan {
     /// `json.dumps(observer._serialize())`: keys in baseplate.py's order.
     func writeJSON(to w: inout PythonJSONWriter, endpoint: ZipkinEndpoint) {
+        writeJSON(to: &w, endpoint: endpoint.json)
+    }
+
+    /// `endpoint` is the endpoint's JSON, made once: every annotation repeats it.
+    func writeJSON(to w: inout PythonJSONWriter, endpoint: [UInt8]) {
         w.raw("{\"traceId\": "); w.string(traceID)
         w.raw(", \"name\": "); w.string(name)
         w.raw(", \"id\": "); w.string(id)
@@ -75,7 +80,7 @@ extension ZipkinSpan {
             if i > 0 { w.raw(", ") }
             w.raw("{\"key\": "); w.string(annotation.key)
             w.raw(", \"value\": "); w.string(annotation.value)
-            w.raw(", \"endpoint\": "); Self.writeEndpoint(&w, endpoint)
+            w.raw(", \"endpoint\": "); w.raw(endpoint)
             w.raw("}")
         }
         w.raw("], \"parentId\": ")
@@ -90,24 +95,31 @@ extension ZipkinSpan {
     }
 
     private static func writeTimeAnnotation(
-        _ w: inout PythonJSONWriter, _ endpoint: ZipkinEndpoint, _ timestamp: Int64,
+        _ w: inout PythonJSONWriter, _ endpoint: [UInt8], _ timestamp: Int64,
         value: (inout PythonJSONWriter) -> Void
     ) {
-        w.raw("{\"endpoint\": "); writeEndpoint(&w, endpoint)
+        w.raw("{\"endpoint\": "); w.raw(endpoint)
         w.raw(", \"timestamp\": "); w.int(timestamp)
         w.raw(", \"value\": "); value(&w); w.raw("}")
     }
 
-    private static func writeEndpoint(_ w: inout PythonJSONWriter, _ endpoint: ZipkinEndpoint) {
-        w.raw("{\"serviceName\": "); w.string(endpoint.serviceName)
-        w.raw(", \"ipv4\": "); w.string(endpoint.ipv4)
+}
+
+extension ZipkinEndpoint {
+    /// `{"serviceName": ..., "ipv4": ...}`.
+    var json: [UInt8] {
+        var w = PythonJSONWriter(capacity: 64)
+        w.raw("{\"serviceName\": "); w.string(serviceName)
+        w.raw(", \"ipv4\": "); w.string(ipv4)
         w.raw("}")
+        return w.bytes
     }
 }
 
 /// Spans as a JSON array (`json.dumps(spans)`), the body the remote recorder POSTs.
 func zipkinJSONArray(_ spans: some Collection<ZipkinSpan>, endpoint: ZipkinEndpoint) -> [UInt8] {
     var w = PythonJSONWriter(capacity: 1024 * spans.count)
+    let endpoint = endpoint.json
     w.raw("[")
     for (i, span) in spans.enumerated() {
         if i > 0 { w.raw(", ") }

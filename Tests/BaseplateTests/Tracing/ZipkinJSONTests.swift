@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Baseplate
 
 /// Zipkin span JSON against vectors from baseplate.py 2.7.0 (`json.dumps(observer._serialize())`
@@ -156,3 +157,32 @@ extension TraceObserver {
 }
 
 struct Boom: Error {}
+
+/// Strings as Python's `json.dumps` writes them (ensure_ascii), checked against python3 itself.
+struct PythonJSONStringTests {
+    static let strings = [
+        "", "plain ascii", "é", "€", "😀", "\u{1}\u{1F}\u{7F}\t\n\r\u{8}\u{C}\"\\/", "mixed é, € and 😀 in ascii",
+        "\u{FFFF}\u{10000}\u{10FFFF}\u{80}\u{7FF}\u{800}", String(repeating: "long-ascii.", count: 40) + "é",
+    ]
+
+    @Test func stringsMatchPython() throws {
+        // The strings go to Python as code points, so nothing of ours encodes them on the way.
+        let codePoints = Self.strings.map { "[" + $0.unicodeScalars.map { String($0.value) }.joined(separator: ",") + "]" }
+        let expected = try Python3.run(
+            "import json,sys\nfor cps in json.loads(sys.argv[1]): print(json.dumps(''.join(map(chr, cps))))",
+            ["[" + codePoints.joined(separator: ",") + "]"])
+        let ours = Self.strings.map { s -> String in
+            var w = PythonJSONWriter()
+            w.string(s)
+            return String(decoding: w.bytes, as: UTF8.self)
+        }
+        #expect(ours.joined(separator: "\n") + "\n" == expected)
+    }
+
+    @Test(arguments: [Int64.min, -1, 0, 7, 1_000_000, Int64.max])
+    func integersMatchPython(_ value: Int64) {
+        var w = PythonJSONWriter()
+        w.int(value)
+        #expect(String(decoding: w.bytes, as: UTF8.self) == String(value))
+    }
+}
