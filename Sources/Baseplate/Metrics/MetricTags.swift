@@ -47,6 +47,7 @@ public struct MetricTags: Sendable, Equatable, ExpressibleByDictionaryLiteral {
 
     /// `,k=v,k=v` (nothing when empty), as baseplate.py's `_format_tags`.
     func append(to out: inout [UInt8]) {
+        guard !keys.isEmpty else { return }  // the usual case: no zip, no retains
         for (k, v) in zip(keys, values) {
             out.append(UInt8(ascii: ","))
             out.append(contentsOf: k.utf8)

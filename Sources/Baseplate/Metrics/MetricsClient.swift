@@ -177,6 +177,14 @@ public final class MetricsBatch: @unchecked Sendable {
         line(&lines)
     }
 
+    /// Nothing collected since the last flush (no lines, no counters): what the observers
+    /// add at a request's end can then go straight to the loop's datagram.
+    var isEmpty: Bool { lines.isEmpty && firstCounter == nil }
+
+    /// Ends this round as `flush` does, for lines the caller wrote elsewhere: counter handles
+    /// from before count into nothing.
+    func markFlushed() { generation &+= 1 }
+
     /// Sends everything collected as one datagram and starts afresh. A datagram too large to
     /// send is dropped with baseplate.py's warning naming the ten largest counters.
     public func flush() {

@@ -64,11 +64,17 @@ public final class MetricsTransport: Sendable {
     /// One `sendto` per request was a third of a small request's CPU (perf/RESULTS.md); the
     /// lines are the same, and statsd reads a datagram line by line.
     func send(batch datagram: [UInt8]) -> Outcome {
-        if case .socket = kind, datagram.count <= Self.coalescedLimit, let loop = LoopGroup.current {
-            loop.statsd.append(datagram, for: self)
+        if datagram.count <= Self.coalescedLimit, let outbox = loopOutbox {
+            outbox.append(datagram, for: self)
             return .sent
         }
         return send(datagram)
+    }
+
+    /// The calling loop's outbox, when batches sent from here are coalesced there.
+    var loopOutbox: StatsdOutbox? {
+        guard case .socket = kind else { return nil }
+        return LoopGroup.current?.statsd
     }
 
     /// The largest coalesced datagram: fits one Ethernet frame, as statsd clients' default.

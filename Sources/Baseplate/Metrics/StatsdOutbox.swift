@@ -9,12 +9,7 @@ final class StatsdOutbox {
     /// first if both would not fit in one datagram.
     func append(_ batch: [UInt8], for transport: MetricsTransport) {
         isEmpty = false
-        let i = pending.firstIndex { $0.transport === transport } ?? {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(MetricsTransport.coalescedLimit)
-            pending.append((transport, bytes))
-            return pending.count - 1
-        }()
+        let i = index(of: transport)
         if !pending[i].bytes.isEmpty {
             if pending[i].bytes.count + 1 + batch.count > MetricsTransport.coalescedLimit {
                 _ = transport.send(pending[i].bytes)
@@ -24,6 +19,28 @@ final class StatsdOutbox {
             }
         }
         pending[i].bytes.append(contentsOf: batch)
+    }
+
+    /// Writes one batch's lines straight into the pending datagram (no batch buffer): `body`
+    /// appends whole lines. A datagram that would grow past the limit is sent first.
+    func write(for transport: MetricsTransport, _ body: (inout [UInt8]) -> Void) {
+        isEmpty = false
+        let i = index(of: transport)
+        let start = pending[i].bytes.count
+        if start > 0 { pending[i].bytes.append(UInt8(ascii: "\n")) }
+        body(&pending[i].bytes)
+        guard pending[i].bytes.count > MetricsTransport.coalescedLimit, start > 0 else { return }
+        // Too much for one datagram: what was pending goes alone, this batch stays.
+        _ = transport.send(Array(pending[i].bytes[..<start]))
+        pending[i].bytes.removeSubrange(..<(start + 1))
+    }
+
+    private func index(of transport: MetricsTransport) -> Int {
+        if let i = pending.firstIndex(where: { $0.transport === transport }) { return i }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(MetricsTransport.coalescedLimit + 256)
+        pending.append((transport, bytes))
+        return pending.count - 1
     }
 
     /// Sends everything pending (failures are the transport's to log, as for any datagram).

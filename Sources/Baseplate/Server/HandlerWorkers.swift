@@ -32,40 +32,45 @@ final class HandlerWorkers: @unchecked Sendable {
     /// Runs `call` for the request on an idle worker, or a new one. Returns the worker's task
     /// (what a deadline cancels).
     func run(_ call: ThriftCall, context: RequestContext, responder: Responder) -> Task<Void, Never> {
-        let job = Job(call: call, context: context, responder: responder)
-        if let worker = idle.popLast() {
-            worker.resume(with: job)
-            return worker.task!
+        let worker = idle.popLast() ?? Worker()
+        worker.call = call
+        worker.context = context
+        worker.responder = responder
+        if let task = worker.task {
+            worker.wake(true)
+            return task
         }
-        let worker = Worker(job: job)
-        worker.task = Task(executorPreference: executor) { [self] in await work(worker) }
-        return worker.task!
+        let task = Task(executorPreference: executor) { [self] in await work(worker) }
+        worker.task = task
+        return task
     }
 
     /// Ends the idle workers; busy ones end after their request. Called when the loop starts
     /// shutting down, so that no task is left parked when it exits.
     func retire() {
         retired = true
-        while let worker = idle.popLast() { worker.resume(with: nil) }
+        while let worker = idle.popLast() { worker.wake(false) }
     }
 
     /// A worker's life: its first request, then each one it is handed while parked.
     private func work(_ worker: Worker) async {
-        var job = worker.takeJob()
-        while job != nil {
-            await run(job.take()!)  // moved out: a parked worker holds no request
+        while true {
+            await run(worker)
             guard !Task.isCancelled, !retired, idle.count < Self.maxIdle else { return }
-            job = await withUnsafeContinuation { continuation in
+            let more = await withUnsafeContinuation { continuation in
                 worker.park(continuation)
                 idle.append(worker)
             }
+            guard more else { return }
         }
     }
 
-    /// One request. Its own function, so the request's references are gone when it returns,
-    /// not held by the parked worker.
-    private func run(_ job: Job) async {
-        let (call, context, responder) = (job.call, job.context, job.responder)
+    /// One request, moved out of the worker (a parked worker holds no request). Its own
+    /// function, so the request's references are gone when it returns.
+    private func run(_ worker: Worker) async {
+        let call = worker.call.take()!
+        let context = worker.context.take()!
+        let responder = worker.responder.take()!
         if bindsTraceContext {
             // Tracing on: spans from swift-distributed-tracing in the handler join its trace.
             await DistributedTracing.$request.withValue(context) { await call.invoke(context, responder) }
@@ -75,28 +80,20 @@ final class HandlerWorkers: @unchecked Sendable {
     }
 }
 
-/// What a worker runs: one decoded request.
-private struct Job {
-    let call: ThriftCall
-    let context: RequestContext
-    let responder: Responder
-}
-
-/// One worker: its task, and while parked, the continuation that hands it the next request.
+/// One worker: its task, the request it is given (moved in and out, not copied: a copy of
+/// the three cost five retains), and while parked, the continuation that wakes it.
 private final class Worker: @unchecked Sendable {
     // @unchecked: used on its loop's thread only (the task prefers the loop's executor).
     var task: Task<Void, Never>?
-    private var job: Job?
-    private var parked: UnsafeContinuation<Job?, Never>?
+    var call: ThriftCall?
+    var context: RequestContext?
+    var responder: Responder?
+    private var parked: UnsafeContinuation<Bool, Never>?
 
-    init(job: Job) { self.job = job }
+    func park(_ continuation: UnsafeContinuation<Bool, Never>) { parked = continuation }
 
-    func takeJob() -> Job? { job.take() }
-
-    func park(_ continuation: UnsafeContinuation<Job?, Never>) { parked = continuation }
-
-    /// Wakes the parked worker with its next request (nil: end).
-    func resume(with job: Job?) {
-        parked.take()!.resume(returning: job)
+    /// Wakes the parked worker: true with its next request set, false to end.
+    func wake(_ more: Bool) {
+        parked.take()!.resume(returning: more)
     }
 }
