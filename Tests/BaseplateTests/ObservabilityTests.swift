@@ -179,6 +179,9 @@ final class RecordingObserver: BaseplateObserver, SpanObserver {
             #expect(try c.call("echo", "next").value == "next")
             for _ in 0..<100 where TestProcessor.cancelled.withLock({ $0.isEmpty }) { usleep(10_000) }
             #expect(TestProcessor.cancelled.withLock { $0 } == [true])
+            // Handler tasks are reused from request to request, but not a cancelled one: the next
+            // handlers on this loop run uncancelled (the last worker to park is reused first).
+            for _ in 0..<3 { #expect(try c.call("cancellable", "1").value == "done") }
         }
     }
 

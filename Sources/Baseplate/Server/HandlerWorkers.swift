@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The tasks that run one loop's handlers, kept from request to request.
 ///
 /// A task per request cost ~3,000 instructions and three allocations (the task, its first
@@ -9,7 +11,7 @@
 ///
 /// A worker whose request timed out has been cancelled, and Task cancellation cannot be undone:
 /// it ends after that request instead of parking. Workers also end once the loop is shutting
-/// down. Loop thread only.
+/// down. Loop thread only (but `live`).
 final class HandlerWorkers: @unchecked Sendable {
     // @unchecked: used on its loop's thread only (workers' tasks prefer the loop's executor).
     /// Idle workers kept for reuse; more end (a burst of concurrency leaves no lasting cost).
@@ -22,6 +24,8 @@ final class HandlerWorkers: @unchecked Sendable {
     /// Set when the loop starts shutting down: idle workers are ended, busy ones end after
     /// their request.
     private(set) var retired = false
+    /// Workers whose task has not ended (any thread may read it: tests, dumps).
+    let live = WorkerCount()
 
     init(executor: LoopExecutor, bindsTraceContext: Bool) {
         self.executor = executor
@@ -32,7 +36,7 @@ final class HandlerWorkers: @unchecked Sendable {
     /// Runs `call` for the request on an idle worker, or a new one. Returns the worker's task
     /// (what a deadline cancels).
     func run(_ call: ThriftCall, context: RequestContext, responder: Responder) -> Task<Void, Never> {
-        let worker = idle.popLast() ?? Worker()
+        let worker = idle.popLast() ?? Worker(counting: live)
         worker.call = call
         worker.context = context
         worker.responder = responder
@@ -83,11 +87,19 @@ final class HandlerWorkers: @unchecked Sendable {
 /// the three cost five retains), and while parked, the continuation that wakes it.
 private final class Worker: @unchecked Sendable {
     // @unchecked: used on its loop's thread only (the task prefers the loop's executor).
+    private let live: WorkerCount
     var task: Task<Void, Never>?
     var call: ThriftCall?
     var context: RequestContext?
     var responder: Responder?
     private var parked: UnsafeContinuation<Bool, Never>?
+
+    init(counting live: WorkerCount) {
+        self.live = live
+        live.value.add(1, ordering: .relaxed)
+    }
+
+    deinit { live.value.subtract(1, ordering: .relaxed) }
 
     func park(_ continuation: UnsafeContinuation<Bool, Never>) { parked = continuation }
 
@@ -95,4 +107,9 @@ private final class Worker: @unchecked Sendable {
     func wake(_ more: Bool) {
         parked.take()!.resume(returning: more)
     }
+}
+
+/// A count shared by a pool and its workers (a worker may outlive its pool's other owners).
+final class WorkerCount: Sendable {
+    let value = Atomic<Int>(0)
 }

@@ -43,7 +43,8 @@ public final class ThriftServer: @unchecked Sendable {
     }
 
     public let configuration: Configuration
-    private let loops: LoopGroup
+    /// Internal, not private: tests look at the loops' handler workers.
+    let loops: LoopGroup
 
     /// The service's observers, context factories and timeouts (nil: no spans or deadlines).
     public let baseplate: BaseplateApp?
