@@ -48,12 +48,12 @@ public struct ThriftClientCall: Sendable {
             var w = BinaryWriter()
             w.writeMessageBegin(header)
             args.write(to: &w)
-            return w.bytes
+            return w.finish()
         case .compact:
             var w = CompactWriter()
             w.writeMessageBegin(header)
             args.write(to: &w)
-            return w.bytes
+            return w.finish()
         }
     }
 

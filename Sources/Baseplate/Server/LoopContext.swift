@@ -39,7 +39,7 @@ final class LoopContext: @unchecked Sendable {
         self.baseplate = baseplate
         self.logger = logger
         self.workers = HandlerWorkers(executor: executor, bindsTraceContext: DistributedTracing.bindsRequests)
-        scratch.reserveCapacity(4096)
+        scratch = [UInt8](repeating: 0, count: 4096)  // room to write replies in (OutputBytes)
     }
 
     /// Frees what lives on the C loop; called before the loop itself is freed.
@@ -60,18 +60,18 @@ final class LoopContext: @unchecked Sendable {
     ) {
         var bytes: [UInt8] = []
         swap(&bytes, &scratch)
-        // `consume`: the writer must own the only reference, or its first append copies.
+        // `consume`: the writer must own the only reference, or its first write copies.
+        let count: Int
         if compact {
-            var w = CompactWriter(bytes: consume bytes)
+            var w = CompactWriter(reusing: consume bytes)
             compactBody(&w)
-            bytes = w.bytes
+            (bytes, count) = w.take()
         } else {
-            var w = BinaryWriter(bytes: consume bytes)
+            var w = BinaryWriter(reusing: consume bytes)
             binaryBody(&w)
-            bytes = w.bytes
+            (bytes, count) = w.take()
         }
-        bytes.withUnsafeBufferPointer(send)
-        bytes.removeAll(keepingCapacity: true)
+        bytes.withUnsafeBufferPointer { send(UnsafeBufferPointer(rebasing: $0[..<count])) }
         swap(&bytes, &scratch)
     }
 

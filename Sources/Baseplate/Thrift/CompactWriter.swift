@@ -1,7 +1,14 @@
 /// Writes the compact protocol byte-for-byte as Apache C++ does (plain-varint sequence ids,
 /// bools folded into field headers, 1/2 for true/false elsewhere).
 public struct CompactWriter: ThriftWriter {
-    public var bytes: [UInt8]
+    @usableFromInline var out: OutputBytes
+
+    /// The bytes written so far (a copy; `finish()` hands over the buffer itself). Setting
+    /// it replaces them (later writes follow).
+    public var bytes: [UInt8] {
+        get { out.written }
+        set { out = OutputBytes(newValue) }
+    }
     /// The last field id of each open struct: inline for the usual depths, spilling beyond.
     var lastFieldIDs: InlineArray<16, Int16> = .init(repeating: 0)
     var deeperFieldIDs: [Int16] = []
@@ -10,18 +17,19 @@ public struct CompactWriter: ThriftWriter {
     /// A bool field's header is written with its value, so it waits here.
     var pendingBoolField: Int16?
 
+    /// Writes after `bytes` (a reused buffer's capacity is kept).
     public init(bytes: [UInt8] = []) {
-        self.bytes = bytes
+        out = OutputBytes(bytes)
     }
 
     @inlinable
     mutating func varint(_ value: UInt64) {
         var v = value
         while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
             v >>= 7
         }
-        bytes.append(UInt8(v))
+        out.append(UInt8(v))
     }
 
     mutating func zigzag(_ value: Int64) {
@@ -46,9 +54,18 @@ public struct CompactWriter: ThriftWriter {
         }
     }
 
+    /// The bytes written, handed over without a copy.
+    public consuming func finish() -> [UInt8] { out.finish() }
+
+    /// Writes over `buffer` from its start (see `OutputBytes.init(reusing:)`).
+    init(reusing buffer: [UInt8]) { out = OutputBytes(reusing: buffer) }
+
+    /// The buffer and how much of it is written.
+    consuming func take() -> (buffer: [UInt8], count: Int) { out.take() }
+
     public mutating func writeMessageBegin(_ header: MessageHeader) {
-        bytes.append(0x82)
-        bytes.append(1 | header.type.rawValue << 5)
+        out.append(0x82)
+        out.append(1 | header.type.rawValue << 5)
         varint(UInt64(UInt32(bitPattern: header.sequenceID)))
         writeString(header.name)
     }
@@ -72,9 +89,9 @@ public struct CompactWriter: ThriftWriter {
     mutating func fieldHeader(nibble: UInt8, id: Int16) {
         let delta = Int(id) - Int(lastFieldID)
         if id > lastFieldID && delta <= 15 {
-            bytes.append(UInt8(delta) << 4 | nibble)
+            out.append(UInt8(delta) << 4 | nibble)
         } else {
-            bytes.append(nibble)
+            out.append(nibble)
             zigzag(Int64(id))
         }
         lastFieldID = id
@@ -89,14 +106,14 @@ public struct CompactWriter: ThriftWriter {
     }
 
     public mutating func writeFieldEnd() {}
-    public mutating func writeFieldStop() { bytes.append(0) }
+    public mutating func writeFieldStop() { out.append(0) }
 
     public mutating func writeListBegin(_ header: ListHeader) {
         let t = Self.nibble(header.elementType)
         if header.count < 15 {
-            bytes.append(UInt8(header.count) << 4 | t)
+            out.append(UInt8(header.count) << 4 | t)
         } else {
-            bytes.append(0xf0 | t)
+            out.append(0xf0 | t)
             varint(UInt64(header.count))
         }
     }
@@ -106,7 +123,7 @@ public struct CompactWriter: ThriftWriter {
     public mutating func writeMapBegin(_ header: MapHeader) {
         varint(UInt64(header.count))
         if header.count > 0 {
-            bytes.append(Self.nibble(header.keyType) << 4 | Self.nibble(header.valueType))
+            out.append(Self.nibble(header.keyType) << 4 | Self.nibble(header.valueType))
         }
     }
 
@@ -115,34 +132,34 @@ public struct CompactWriter: ThriftWriter {
             pendingBoolField = nil
             fieldHeader(nibble: value ? 1 : 2, id: id)
         } else {
-            bytes.append(value ? 1 : 2)
+            out.append(value ? 1 : 2)
         }
     }
 
-    public mutating func writeByte(_ value: Int8) { bytes.append(UInt8(bitPattern: value)) }
+    public mutating func writeByte(_ value: Int8) { out.append(UInt8(bitPattern: value)) }
     public mutating func writeI16(_ value: Int16) { zigzag(Int64(value)) }
     public mutating func writeI32(_ value: Int32) { zigzag(Int64(value)) }
     public mutating func writeI64(_ value: Int64) { zigzag(value) }
 
     public mutating func writeDouble(_ value: Double) {
-        withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
+        out.append(raw: value.bitPattern.littleEndian)
     }
 
     public mutating func writeString(_ value: String) {
         var value = value
         value.withUTF8 { utf8 in
             varint(UInt64(utf8.count))
-            bytes.append(contentsOf: utf8)
+            out.append(contentsOf: utf8)
         }
     }
 
     public mutating func writeBinary(_ value: some Collection<UInt8>) {
         varint(UInt64(value.count))
-        bytes.append(contentsOf: value)
+        out.append(contentsOf: value)
     }
 
     public mutating func writeUUID(_ value: UUIDBytes) {
-        withUnsafeBytes(of: value.bytes.0.bigEndian) { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: value.bytes.1.bigEndian) { bytes.append(contentsOf: $0) }
+        out.append(raw: value.bytes.0.bigEndian)
+        out.append(raw: value.bytes.1.bigEndian)
     }
 }
