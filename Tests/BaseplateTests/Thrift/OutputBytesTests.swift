@@ -6,7 +6,7 @@ import Testing
 struct OutputBytesTests {
     @Test(arguments: [0, 1, 2, 3])
     func matchesArrayAppends(_ seed: UInt64) {
-        var rng = SplitMix(seed)
+        var rng = ConfigTestRandom(seed: seed)  // deterministic (Config/ConfigCrossCheckTests.swift)
         let initial = (0..<Int(rng.next() % 10)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         var expected = initial
         var out = OutputBytes(initial)
@@ -40,18 +40,5 @@ struct OutputBytesTests {
         let (buffer, count) = reused.take()
         #expect(Array(buffer[..<count]) == reusedExpected)
         #expect(out.finish() == expected)
-    }
-}
-
-/// A small deterministic generator (tests must not depend on the system's randomness).
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
