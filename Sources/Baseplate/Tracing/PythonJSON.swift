@@ -2,21 +2,28 @@
 /// separators, `ensure_ascii=True`), so the bytes we put on the trace queue or POST match what
 /// baseplate.py's recorders send.
 struct PythonJSONWriter {
-    private(set) var bytes: [UInt8] = []
+    /// The Thrift writers' buffer: a span is ~40 short appends, each an `Array.append` otherwise.
+    private var out: OutputBytes
 
-    init(capacity: Int = 1024) { bytes.reserveCapacity(capacity) }
+    /// The JSON written so far (a copy).
+    var bytes: [UInt8] { out.written }
+
+    init(capacity: Int = 1024) { out = OutputBytes(reusing: [UInt8](repeating: 0, count: capacity)) }
+
+    /// The JSON written, handed over without a copy.
+    consuming func finish() -> [UInt8] { out.finish() }
 
     mutating func raw(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        text.withUTF8Buffer { out.append(contentsOf: $0) }
     }
 
     mutating func raw(_ text: [UInt8]) {
-        bytes.append(contentsOf: text)
+        out.append(contentsOf: text)
     }
 
     /// Decimal digits, written straight in (no String).
     mutating func int(_ value: Int64) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        if value < 0 { out.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             var i = 20
@@ -25,7 +32,7 @@ struct PythonJSONWriter {
                 digits[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
             } while magnitude > 0
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i...]))
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i...]))
         }
     }
 
@@ -34,7 +41,7 @@ struct PythonJSONWriter {
     /// above U+FFFF), hex digits lower case: Python's `ensure_ascii` output.
     mutating func string(_ text: String) {
         var text = text
-        bytes.append(0x22)
+        out.append(0x22)
         // Runs of printable ASCII are copied whole: escaping scalar by scalar cost ~15,000
         // instructions per span (callgrind).
         text.withUTF8 { utf8 in
@@ -42,25 +49,25 @@ struct PythonJSONWriter {
             while i < utf8.count {
                 var end = i
                 while end < utf8.count, case let b = utf8[end], b >= 0x20, b < 0x7F, b != 0x22, b != 0x5C { end += 1 }
-                if end > i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[i..<end])) }
+                if end > i { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[i..<end])) }
                 guard end < utf8.count else { break }
                 i = special(utf8, at: end)
             }
         }
-        bytes.append(0x22)
+        out.append(0x22)
     }
 
     /// Writes the character at `i` (not printable ASCII, or `"` or `\`); returns the index after it.
     private mutating func special(_ utf8: UnsafeBufferPointer<UInt8>, at i: Int) -> Int {
         let b = utf8[i]
         switch b {
-        case 0x22: bytes.append(0x5C); bytes.append(0x22)
-        case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
-        case 0x0A: bytes.append(0x5C); bytes.append(0x6E)
-        case 0x0D: bytes.append(0x5C); bytes.append(0x72)
-        case 0x09: bytes.append(0x5C); bytes.append(0x74)
-        case 0x08: bytes.append(0x5C); bytes.append(0x62)
-        case 0x0C: bytes.append(0x5C); bytes.append(0x66)
+        case 0x22: out.append(0x5C); out.append(0x22)
+        case 0x5C: out.append(0x5C); out.append(0x5C)
+        case 0x0A: out.append(0x5C); out.append(0x6E)
+        case 0x0D: out.append(0x5C); out.append(0x72)
+        case 0x09: out.append(0x5C); out.append(0x74)
+        case 0x08: out.append(0x5C); out.append(0x62)
+        case 0x0C: out.append(0x5C); out.append(0x66)
         case ..<0x80: escape(UInt32(b))
         default:
             // A multi-byte sequence (the String is valid UTF-8): its scalar, escaped.
@@ -81,10 +88,10 @@ struct PythonJSONWriter {
 
     private mutating func escape(_ unit: UInt32) {
         let hex: StaticString = "0123456789abcdef"
-        bytes.append(0x5C)
-        bytes.append(0x75)
+        out.append(0x5C)
+        out.append(0x75)
         for shift in stride(from: 12, through: 0, by: -4) {
-            bytes.append(hex.utf8Start[Int((unit >> UInt32(shift)) & 0xF)])
+            out.append(hex.utf8Start[Int((unit >> UInt32(shift)) & 0xF)])
         }
     }
 }

@@ -91,7 +91,7 @@ extension ZipkinSpan {
     func json(endpoint: ZipkinEndpoint) -> [UInt8] {
         var w = PythonJSONWriter()
         writeJSON(to: &w, endpoint: endpoint)
-        return w.bytes
+        return w.finish()
     }
 
     private static func writeTimeAnnotation(
@@ -112,7 +112,7 @@ extension ZipkinEndpoint {
         w.raw("{\"serviceName\": "); w.string(serviceName)
         w.raw(", \"ipv4\": "); w.string(ipv4)
         w.raw("}")
-        return w.bytes
+        return w.finish()
     }
 }
 
@@ -126,5 +126,5 @@ func zipkinJSONArray(_ spans: some Collection<ZipkinSpan>, endpoint: ZipkinEndpo
         span.writeJSON(to: &w, endpoint: endpoint)
     }
     w.raw("]")
-    return w.bytes
+    return w.finish()
 }
