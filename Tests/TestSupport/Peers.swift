@@ -12,15 +12,7 @@ public enum Peers {
 
     /// Runs a peer and returns its standard output; fails the test if it cannot run.
     public static func run(_ name: String, _ arguments: [String] = []) throws -> (output: String, status: Int32) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path(name))
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (String(decoding: data, as: UTF8.self), process.terminationStatus)
+        try runProgram(path(name), arguments)
     }
 
     /// `golden`'s cases: name → bytes.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Python (the repository's `.venv`, where baseplate==2.7.0 and CPython 3.11 live) as an
 /// optional oracle: tests that use it are skipped when it is not there (`make test` runs the
@@ -29,18 +30,11 @@ enum PythonOracle {
         let inputURL = directory.appendingPathComponent("input.json")
         try input.write(to: inputURL)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [scriptURL.path, inputURL.path, directory.path]
-        process.environment = environment.merging(["PYTHONIOENCODING": "utf-8", "PYTHONUTF8": "1"]) { a, _ in a }
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw OracleError(message: "python exited \(process.terminationStatus)") }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-            .dropLast().map(String.init)
+        let (output, status) = try runProgram(
+            python, [scriptURL.path, inputURL.path, directory.path],
+            environment: environment.merging(["PYTHONIOENCODING": "utf-8", "PYTHONUTF8": "1"]) { a, _ in a })
+        guard status == 0 else { throw OracleError(message: "python exited \(status)") }
+        return output.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
     }
 
     struct OracleError: Error, CustomStringConvertible {
