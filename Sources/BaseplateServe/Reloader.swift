@@ -1,3 +1,4 @@
+import Baseplate
 import Logging
 
 #if canImport(Glibc)
@@ -9,7 +10,7 @@ import Glibc
 enum Reloader {
     static func start(watching files: [String], logger: Logger) {
         let paths = files + ["/proc/self/exe"]
-        startDetachedThread { watch(paths: paths, logger: logger) }
+        BackgroundThread.start { watch(paths: paths, logger: logger) }
     }
 
     private static func watch(paths: [String], logger: Logger) {

@@ -159,7 +159,7 @@ struct ServeCommand {
     /// After the first shutdown signal, a second one ends the process at once (an operator
     /// who means it), from a thread of its own so the drain and stop can block.
     static func exitOnSecondSignal(logger: Logger, onDump: @escaping @Sendable () -> Void) {
-        startDetachedThread {
+        BackgroundThread.start {
             while true {
                 let sig = Signals.wait()!
                 if sig == SIGUSR1 {

@@ -97,12 +97,12 @@ public final class RuntimeMonitor: Sendable {
         let monitor = RuntimeMonitor(settings: settings, server: server, baseplate: baseplate, interval: interval, logger: logger)
         if let threshold = settings.blockedLoop, threshold > .zero {
             for stats in server.loopStats { stats.tracksRequests = true }
-            Thread.detached(name: "Loop Watchdog") { monitor.watch(threshold: threshold) }
+            BackgroundThread.start(name: "Loop Watchdog") { monitor.watch(threshold: threshold) }
         }
         if monitor.client == nil {
             logger.info("No metrics client configured. Server metrics will not be sent.")
         } else {
-            Thread.detached(name: "Server Monitoring") { monitor.reportPeriodically() }
+            BackgroundThread.start(name: "Server Monitoring") { monitor.reportPeriodically() }
         }
         return monitor
     }
@@ -225,27 +225,5 @@ enum ProcessMemory {
     /// Bytes malloc has handed out and not had back (glibc's `mallinfo2().uordblks`).
     static func heapBytes() -> Int {
         bpio_heap_in_use()
-    }
-}
-
-/// A named OS thread for the monitor's long-running loops (not for request work).
-enum Thread {
-    static func detached(name: String, _ body: @escaping @Sendable () -> Void) {
-        final class Box: @unchecked Sendable {
-            let body: @Sendable () -> Void
-            let name: String
-            init(_ body: @escaping @Sendable () -> Void, name: String) { self.body = body; self.name = name }
-        }
-        let box = Unmanaged.passRetained(Box(body, name: name)).toOpaque()
-        var thread = pthread_t()
-        pthread_create(&thread, nil, { arg in
-            let box = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
-            // The signal mask is the creator's: baseplate-serve blocks its shutdown signals before
-            // any thread starts, and the SIGUSR1 dump's stack signal stays deliverable here.
-            bpio_thread_set_name(box.name)
-            box.body()
-            return nil
-        }, box)
-        pthread_detach(thread)
     }
 }

@@ -85,7 +85,7 @@ public final class PrometheusExporter: Sendable {
     /// Serves scrapes on a new thread until `stop`.
     public func start() {
         let exporter = self
-        startThread { exporter.run() }
+        BackgroundThread.start { exporter.run() }
         logger.info("Prometheus metrics exported on server listening on \(configuration.host):\(port)\(Self.metricsPath)")
     }
 
@@ -233,18 +233,4 @@ public final class PrometheusExporter: Sendable {
         } : port
         return (fd, bound)
     }
-}
-
-private func startThread(_ body: @escaping @Sendable () -> Void) {
-    final class Box: @unchecked Sendable {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-    }
-    let box = Unmanaged.passRetained(Box(body)).toOpaque()
-    var thread = pthread_t()
-    pthread_create(&thread, nil, { arg in
-        Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
-        return nil
-    }, box)
-    pthread_detach(thread)
 }

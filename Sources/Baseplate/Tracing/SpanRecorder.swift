@@ -101,28 +101,6 @@ final class SpanRecorder: Sendable {
     }
 }
 
-/// A detached pthread running a closure (no Foundation in this module).
-enum BackgroundThread {
-    private final class Box {
-        let name: String
-        let body: () -> Void
-        init(name: String, body: @escaping () -> Void) { self.name = name; self.body = body }
-    }
-
-    static func start(name: String, _ body: @escaping @Sendable () -> Void) {
-        let box = Unmanaged.passRetained(Box(name: name, body: body)).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-            bpio_thread_set_name(box.name)  // shown by top -H, ps -L
-            box.body()
-            return nil
-        }, box)
-        precondition(rc == 0, "pthread_create failed: \(rc)")
-        pthread_detach(thread)
-    }
-}
-
 /// Wall-clock microseconds since the epoch, as baseplate.py's `current_epoch_microseconds`.
 func epochMicroseconds() -> Int64 {
     var ts = timespec()
