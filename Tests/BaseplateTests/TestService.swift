@@ -34,6 +34,18 @@ struct TestProcessor: ThriftProcessor {
                 let id = context.logger[metadataKey: "traceID"].map { "\($0)" } ?? "<none>"
                 responder.reply(StringArg(id: 0, value: id))
             }
+        case "metrics":
+            // The handler's own use of `context.metrics`: "count" sends a counter, "namespace"
+            // renames the batch, "peek" only looks at it.
+            let args = try StringArg(from: &reader)
+            return ThriftCall { context, responder in
+                switch args.value {
+                case "count": context.metrics?.counter("custom").increment()
+                case "namespace": context.metrics?.namespace = "other"
+                default: _ = context.metrics
+                }
+                responder.reply(StringArg(id: 0, value: ""))
+            }
         case "boom":
             _ = try StringArg(from: &reader)
             return ThriftCall { _, responder in

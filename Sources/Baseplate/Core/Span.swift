@@ -33,7 +33,15 @@ open class Span: @unchecked Sendable {
     @exclusivity(unchecked) private var moreObservers: [any SpanObserver] = []
     public var observers: [any SpanObserver] { firstObserver.map { [$0] + moreObservers } ?? [] }
     @exclusivity(unchecked) public private(set) var startTime: ContinuousClock.Instant?
+    /// When `finish` was called: observers measure to it rather than each reading the clock.
+    @exclusivity(unchecked) public private(set) var finishTime: ContinuousClock.Instant?
     @exclusivity(unchecked) public private(set) var isFinished = false
+
+    /// Start to finish (or to now, while running) in milliseconds; nil if never started.
+    public var elapsedMilliseconds: Double? {
+        guard let startTime else { return nil }
+        return ((finishTime ?? .now) - startTime).milliseconds
+    }
 
     public convenience init(traceInfo: TraceInfo, name: String, context: RequestContext?) {
         self.init(trace: SpanIdentifier(traceInfo.traceID), parent: traceInfo.parentID.map(SpanIdentifier.init),
@@ -73,8 +81,12 @@ open class Span: @unchecked Sendable {
         for observer in more { body(observer) }
     }
 
-    public func start() {
-        startTime = .now
+    public func start() { start(at: .now) }
+
+    /// Starts the span as of `instant` (a server span: when its request arrived, a clock read
+    /// the request has already made).
+    func start(at instant: ContinuousClock.Instant) {
+        startTime = instant
         forEachObserver { $0.onStart(self) }
     }
 
@@ -94,6 +106,7 @@ open class Span: @unchecked Sendable {
     public func finish(error: (any Error)? = nil) {
         guard !isFinished else { return }
         isFinished = true
+        finishTime = .now
         forEachObserver { $0.onFinish(self, error: error) }
         firstObserver = nil
         moreObservers.removeAll()

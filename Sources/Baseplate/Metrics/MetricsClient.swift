@@ -111,18 +111,18 @@ public final class MetricsBatch: @unchecked Sendable {
     // MARK: the observers' path (no handles, no name strings)
 
     /// A timer line for `path` (`baseTags` merged under `tags`).
-    func addTimer(_ path: MetricPath, seconds: Double, sampleRate: Double, tags: MetricTags = MetricTags()) {
+    func addTimer(_ path: MetricPath, milliseconds: Double, sampleRate: Double, tags: MetricTags = MetricTags()) {
         let merged = baseTags.merging(tags)
         MetricName.withJoined(namespace, path) { name in
-            append { MetricLine.write(name: name, tags: merged, value: seconds * 1000.0, type: "ms", sampleRate: sampleRate, to: &$0) }
+            append { MetricLine.write(name: name, tags: merged, value: milliseconds, type: "ms", sampleRate: sampleRate, to: &$0) }
         }
     }
 
     /// A timer line for a name already joined to this batch's namespace (no tags).
-    func addTimer(joined name: JoinedMetricName, seconds: Double, sampleRate: Double) {
+    func addTimer(joined name: JoinedMetricName, milliseconds: Double, sampleRate: Double) {
         let tags = baseTags
         name.bytes.withUnsafeBufferPointer { name in
-            append { MetricLine.write(name: name, tags: tags, value: seconds * 1000.0, type: "ms", sampleRate: sampleRate, to: &$0) }
+            append { MetricLine.write(name: name, tags: tags, value: milliseconds, type: "ms", sampleRate: sampleRate, to: &$0) }
         }
     }
 

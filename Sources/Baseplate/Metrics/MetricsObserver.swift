@@ -14,55 +14,55 @@ public final class MetricsObserver: BaseplateObserver {
     /// `metrics_observer.sample_rate`: the share of requests measured (sent with `|@rate`).
     public let sampleRate: Double
 
-    /// Each method's `server.<method>` names, joined once. Methods come from the IDL (unknown
-    /// ones get no span), so the table stays small: a scan comparing (mostly inline, short)
-    /// strings costs less than hashing the name.
-    private let names = Mutex<[ServerMetricNames]>([])
+    /// Each method's server-span observer (its joined `server.<method>` names). Methods come
+    /// from the IDL (unknown ones get no span), so the table stays small: a scan comparing
+    /// (mostly inline, short) strings costs less than hashing the name.
+    private let serverObservers = Mutex<[ServerSpanMetrics]>([])
 
     public init(client: MetricsClient, sampleRate: Double = 1) {
         self.client = client
         self.sampleRate = sampleRate
     }
 
+    /// The request's batch is made when first used (`context.metrics`), and the server span's
+    /// observer is shared by the method's requests: a request allocates nothing here (two
+    /// objects per request cost ~1,000 instructions, callgrind).
     public func onServerSpanCreated(context: RequestContext, serverSpan: ServerSpan) {
-        let batch = client.batch()
-        context.metrics = batch
+        context.metricsClient = client
         if sampleRate >= 1 || MetricsSampling.draw() < sampleRate {
             let method = serverSpan.name
-            let names = self.names.withLock { table in
-                if let known = table.first(where: { $0.method == method }) { return known }
-                let made = ServerMetricNames(namespace: client.namespace, method: method)
+            let observer = serverObservers.withLock { table in
+                if let known = table.first(where: { $0.names.method == method }) { return known }
+                let made = ServerSpanMetrics(
+                    client: client, names: ServerMetricNames(namespace: client.namespace, method: method),
+                    sampleRate: sampleRate)
                 table.append(made)
                 return made
             }
-            serverSpan.register(ServerSpanMetrics(batch: batch, names: names, sampleRate: sampleRate))
+            serverSpan.register(observer)
         } else {
-            serverSpan.register(UnsampledSpanMetrics(batch: batch))
+            serverSpan.register(UnsampledSpanMetrics.shared)
         }
     }
 }
 
 /// A request left out by the sample rate: only what the handler put in `context.metrics` goes.
-final class UnsampledSpanMetrics: SpanObserver, @unchecked Sendable {
-    // @unchecked: used by the request's task only.
-    let batch: MetricsBatch
-    init(batch: MetricsBatch) { self.batch = batch }
-    func onFinish(_ span: Span, error: (any Error)?) { batch.flush() }
+/// Stateless, so one serves every request.
+final class UnsampledSpanMetrics: SpanObserver, Sendable {
+    static let shared = UnsampledSpanMetrics()
+    func onFinish(_ span: Span, error: (any Error)?) { span.context?.madeMetrics?.flush() }
 }
 
-/// The state every untagged span observer shares: the batch, the rate, the start time.
+/// The state child spans' observers share: the request's batch and the rate.
 class SpanMetrics: SpanObserver, @unchecked Sendable {
     // @unchecked: a span's observers are used by the span's task only.
     let batch: MetricsBatch
     let sampleRate: Double
-    @exclusivity(unchecked) var started: ContinuousClock.Instant?
 
     init(batch: MetricsBatch, sampleRate: Double) {
         self.batch = batch
         self.sampleRate = sampleRate
     }
-
-    func onStart(_ span: Span) { started = .now }
 
     // Declared here so that subclasses' versions are the protocol's witnesses (a protocol
     // extension default would be called instead).
@@ -73,13 +73,18 @@ class SpanMetrics: SpanObserver, @unchecked Sendable {
         batch.addCounter(MetricPath(key), delta: delta, sampleRate: sampleRate)
     }
 
-    /// Sends the timer, if the span started (baseplate.py's timer would assert otherwise).
-    func sendTimer(_ path: MetricPath) {
-        guard let started else { return }
-        batch.addTimer(path, seconds: (.now - started).seconds, sampleRate: sampleRate)
+    /// Sends the span's timer, if it started (baseplate.py's timer would assert otherwise).
+    func sendTimer(_ path: MetricPath, _ span: Span) {
+        guard let milliseconds = span.elapsedMilliseconds else { return }
+        batch.addTimer(path, milliseconds: milliseconds, sampleRate: sampleRate)
     }
 
     func onChildSpanCreated(_ parent: Span, child: Span) {
+        Self.observe(child, batch: batch, sampleRate: sampleRate)
+    }
+
+    /// Registers a local or client span's observer (baseplate.py measures both kinds).
+    static func observe(_ child: Span, batch: MetricsBatch, sampleRate: Double) {
         if let local = child as? LocalSpan {
             child.register(LocalSpanMetrics(batch: batch, span: local, sampleRate: sampleRate))
         } else {
@@ -104,23 +109,36 @@ final class ServerMetricNames: Sendable {
     }
 }
 
-final class ServerSpanMetrics: SpanMetrics, @unchecked Sendable {
+/// A method's server spans' observer, shared by its requests (nothing per request but the
+/// batch, which the handler or a child span makes on first use).
+final class ServerSpanMetrics: SpanObserver, Sendable {
+    let client: MetricsClient
     let names: ServerMetricNames
+    let sampleRate: Double
 
-    init(batch: MetricsBatch, names: ServerMetricNames, sampleRate: Double) {
-        self.names = names
-        super.init(batch: batch, sampleRate: sampleRate)
+    init(client: MetricsClient, names: ServerMetricNames, sampleRate: Double) {
+        (self.client, self.names, self.sampleRate) = (client, names, sampleRate)
     }
 
-    override func onFinish(_ span: Span, error: (any Error)?) {
+    func onIncrTag(_ span: Span, key: String, delta: Double) {
+        span.context?.metrics?.addCounter(MetricPath(key), delta: delta, sampleRate: sampleRate)
+    }
+
+    func onChildSpanCreated(_ parent: Span, child: Span) {
+        guard let batch = parent.context?.metrics else { return }
+        SpanMetrics.observe(child, batch: batch, sampleRate: sampleRate)
+    }
+
+    func onFinish(_ span: Span, error: (any Error)?) {
+        let made = span.context?.madeMetrics
+        let elapsed = span.elapsedMilliseconds
         // The usual request: the handler sent no metrics of its own, so the batch would hold
         // just these lines. They go straight into the loop's datagram (the same bytes; the
         // batch's buffers and counters cost ~2,000 instructions per request, callgrind).
-        if batch.isEmpty, batch.namespace == names.namespace, batch.baseTags.isEmpty,
-           let outbox = batch.transport.loopOutbox {
+        if made.map({ $0.isEmpty && $0.namespace == names.namespace && $0.baseTags.isEmpty }) ?? true,
+           let outbox = client.transport.loopOutbox {
             let (names, rate) = (self.names, sampleRate)
-            let elapsed = started.map { (.now - $0).seconds * 1000.0 }
-            outbox.write(for: batch.transport) { out in
+            outbox.write(for: client.transport) { out in
                 func counter(_ name: JoinedMetricName) {
                     name.bytes.withUnsafeBufferPointer {
                         MetricLine.write(name: $0, tags: MetricTags(), value: 1, type: "c", sampleRate: rate, to: &out)
@@ -138,18 +156,21 @@ final class ServerSpanMetrics: SpanMetrics, @unchecked Sendable {
                     counter(names.timedOut)
                 }
             }
-            batch.markFlushed()
+            made?.markFlushed()
             return
         }
+        let batch = made ?? client.batch()  // off a loop (no outbox): a batch of its own
         // The joined names hold while the handler left the batch's namespace and tags alone.
         if batch.namespace == names.namespace && batch.baseTags.isEmpty {
-            if let started {
-                batch.addTimer(joined: names.timer, seconds: (.now - started).seconds, sampleRate: sampleRate)
+            if let elapsed {
+                batch.addTimer(joined: names.timer, milliseconds: elapsed, sampleRate: sampleRate)
             }
             batch.addCounter(joined: error == nil ? names.success : names.failure, sampleRate: sampleRate)
             if error is ServerTimeout { batch.addCounter(joined: names.timedOut, sampleRate: sampleRate) }
         } else {
-            sendTimer(MetricPath("server.", names.method))
+            if let elapsed {
+                batch.addTimer(MetricPath("server.", names.method), milliseconds: elapsed, sampleRate: sampleRate)
+            }
             batch.addCounter(MetricPath("server.", names.method, error == nil ? ".success" : ".failure"), sampleRate: sampleRate)
             if error is ServerTimeout {
                 batch.addCounter(MetricPath("server.", names.method, ".timed_out"), sampleRate: sampleRate)
@@ -168,7 +189,7 @@ final class LocalSpanMetrics: SpanMetrics, @unchecked Sendable {
         super.init(batch: batch, sampleRate: sampleRate)
     }
 
-    override func onFinish(_ span: Span, error: (any Error)?) { sendTimer(path) }
+    override func onFinish(_ span: Span, error: (any Error)?) { sendTimer(path, span) }
 }
 
 final class ClientSpanMetrics: SpanMetrics, @unchecked Sendable {
@@ -181,7 +202,7 @@ final class ClientSpanMetrics: SpanMetrics, @unchecked Sendable {
     }
 
     override func onFinish(_ span: Span, error: (any Error)?) {
-        sendTimer(MetricPath("clients.", name))
+        sendTimer(MetricPath("clients.", name), span)
         batch.addCounter(MetricPath("clients.", name, error == nil ? ".success" : ".failure"), sampleRate: sampleRate)
     }
 

@@ -21,7 +21,7 @@ public final class TaggedMetricsObserver: BaseplateObserver {
         if sampleRate >= 1 || MetricsSampling.draw() < sampleRate {
             serverSpan.register(TaggedSpanMetrics(batch: batch, kind: .server, allowlist: allowlist, sampleRate: sampleRate))
         } else {
-            serverSpan.register(UnsampledSpanMetrics(batch: batch))
+            serverSpan.register(UnsampledSpanMetrics.shared)
         }
     }
 }
@@ -42,7 +42,6 @@ final class TaggedSpanMetrics: SpanObserver, @unchecked Sendable {
     /// `incrTag` deltas by key; baseplate.py keeps the last delta, not the sum (kept: the
     /// counters dashboards show were made that way).
     var counters: [(key: String, delta: Double)] = []
-    var started: ContinuousClock.Instant?
 
     init(batch: MetricsBatch, kind: Kind, allowlist: Set<String>, sampleRate: Double) {
         self.batch = batch
@@ -52,7 +51,6 @@ final class TaggedSpanMetrics: SpanObserver, @unchecked Sendable {
     }
 
     func onStart(_ span: Span) {
-        started = .now
         if kind == .client {
             // Python's rpartition(".") of "<client>.<method>".
             if let dot = span.name.lastIndex(of: ".") {
@@ -93,8 +91,8 @@ final class TaggedSpanMetrics: SpanObserver, @unchecked Sendable {
         for (key, delta) in counters {
             batch.addCounter(MetricPath(key), tags: filtered, delta: delta, sampleRate: sampleRate)
         }
-        if let started {
-            batch.addTimer(MetricPath(kind.rawValue, ".latency"), seconds: (.now - started).seconds, sampleRate: sampleRate, tags: filtered)
+        if let milliseconds = span.elapsedMilliseconds {
+            batch.addTimer(MetricPath(kind.rawValue, ".latency"), milliseconds: milliseconds, sampleRate: sampleRate, tags: filtered)
         }
         var rateTags = filtered
         rateTags["success"] = MetricTags.text(error == nil)

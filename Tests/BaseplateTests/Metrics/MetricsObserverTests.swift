@@ -54,6 +54,25 @@ import Testing
         }
     }
 
+    /// The batch is made when the handler first uses `context.metrics`; what it adds goes out
+    /// with the server's lines, under the namespace the handler left.
+    @Test func handlersOwnMetrics() throws {
+        try Self.withServer(["metrics.namespace": "myservice"]) { server, listener in
+            let c = try TestClient(port: server.port)
+            _ = try c.call("metrics", "count")
+            #expect(Self.masked(listener.receive()) == """
+                myservice.server.metrics:<ms>|ms
+                myservice.custom:1|c
+                myservice.server.metrics.success:1|c
+                """)
+            _ = try c.call("metrics", "namespace")
+            #expect(Self.masked(listener.receive()) == "other.server.metrics:<ms>|ms\nother.server.metrics.success:1|c")
+            _ = try c.call("metrics", "peek")
+            #expect(Self.masked(listener.receive()) == "myservice.server.metrics:<ms>|ms\nmyservice.server.metrics.success:1|c")
+            #expect(listener.receive(timeout: 0.2) == nil)
+        }
+    }
+
     @Test func sampleRateMarksAndSkips() throws {
         try Self.withServer(["metrics.namespace": "ns", "metrics_observer.sample_rate": "50%"]) { server, listener in
             let c = try TestClient(port: server.port)

@@ -1,0 +1,32 @@
+@testable import Baseplate
+import Testing
+
+/// `seconds` and `milliseconds` take a shortcut through Int64 attoseconds below ~9.2 s: they
+/// must agree with the exact 128-bit reading on both sides of it and for negative durations.
+struct DurationUnitsTests {
+    /// The value from `components`, scaled in Double as the long path does.
+    static func exact(_ d: Duration, perSecond: Double) -> Double {
+        let (s, a) = d.components
+        return Double(s) * perSecond + Double(a) * (perSecond / 1e18)
+    }
+
+    static let cases: [Duration] = [
+        .zero, .nanoseconds(1), .nanoseconds(-1), .microseconds(321), .milliseconds(1),
+        .milliseconds(1234), .seconds(9), .nanoseconds(9_223_372_036), .nanoseconds(9_223_372_037),
+        .seconds(10), .seconds(-10), .seconds(86_400 * 365), .milliseconds(-4_321), Duration(secondsComponent: 12, attosecondsComponent: 5),
+    ]
+
+    @Test(arguments: cases) func secondsAndMilliseconds(_ d: Duration) {
+        for (got, perSecond) in [(d.seconds, 1.0), (d.milliseconds, 1000.0)] {
+            let want = Self.exact(d, perSecond: perSecond)
+            #expect(abs(got - want) <= abs(want) * 1e-15, "\(d): \(got) vs \(want)")
+        }
+    }
+
+    @Test func betweenInstants() {
+        let start = ContinuousClock.now
+        let end = start + .microseconds(250)
+        #expect(abs((end - start).milliseconds - 0.25) < 1e-15)
+        #expect(abs((start - end).milliseconds + 0.25) < 1e-15)
+    }
+}
