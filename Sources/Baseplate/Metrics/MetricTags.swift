@@ -46,13 +46,14 @@ public struct MetricTags: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     public static func text(_ value: Double) -> String { PythonFloatText.str(value) }
 
     /// `,k=v,k=v` (nothing when empty), as baseplate.py's `_format_tags`.
-    func append(to out: inout [UInt8]) {
+    func append(to out: inout some ByteSink) {
         guard !keys.isEmpty else { return }  // the usual case: no zip, no retains
         for (k, v) in zip(keys, values) {
             out.append(UInt8(ascii: ","))
-            out.append(contentsOf: k.utf8)
+            var k = k, v = v
+            k.withUTF8 { out.append(contentsOf: $0) }
             out.append(UInt8(ascii: "="))
-            out.append(contentsOf: v.utf8)
+            v.withUTF8 { out.append(contentsOf: $0) }
         }
     }
 }

@@ -432,16 +432,26 @@ enum MetricLine {
         name.withUTF8 { write(name: $0, tags: tags, value: value, type: type, sampleRate: sampleRate, to: &out) }
     }
 
-    static func write(name: UnsafeBufferPointer<UInt8>, tags: MetricTags, value: Double, type: StaticString, sampleRate: Double, to out: inout [UInt8]) {
+    static func write(name: UnsafeBufferPointer<UInt8>, tags: MetricTags, value: Double, type: StaticString, sampleRate: Double, to out: inout some ByteSink) {
         out.append(contentsOf: name)
         tags.append(to: &out)
-        out.append(UInt8(ascii: ":"))
-        PythonFloatText.appendG(value, to: &out)
-        out.append(UInt8(ascii: "|"))
-        type.withUTF8Buffer { out.append(contentsOf: $0) }
-        if sampleRate < 1 {
-            out.append(contentsOf: "|@".utf8)
-            PythonFloatText.appendG(sampleRate, to: &out)
+        // The rest is short: written on the stack and appended once (an append per piece cost
+        // ~200 instructions a line, callgrind).
+        let room = 2 * PythonFloatText.maxGLength + 10
+        precondition(type.utf8CodeUnitCount <= 4)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { buffer in
+            let p = buffer.baseAddress!
+            p[0] = UInt8(ascii: ":")
+            var n = 1 + PythonFloatText.writeG(value, to: p + 1)
+            p[n] = UInt8(ascii: "|")
+            n += 1
+            type.withUTF8Buffer { for byte in $0 { p[n] = byte; n += 1 } }
+            if sampleRate < 1 {
+                p[n] = UInt8(ascii: "|")
+                p[n + 1] = UInt8(ascii: "@")
+                n += 2 + PythonFloatText.writeG(sampleRate, to: p + n + 2)
+            }
+            out.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
         }
     }
 }

@@ -83,6 +83,10 @@ public final class MetricsTransport: Sendable {
     /// Sends one datagram. `EMSGSIZE` is the caller's to report (a batch names its top
     /// counters); every other failure is reported here.
     func send(_ datagram: [UInt8]) -> Outcome {
+        datagram.withUnsafeBytes { send($0) }
+    }
+
+    func send(_ datagram: UnsafeRawBufferPointer) -> Outcome {
         switch kind {
         case .null(let logIfUnconfigured):
             if logIfUnconfigured && logger.logLevel <= .debug {
@@ -92,7 +96,7 @@ public final class MetricsTransport: Sendable {
             }
             return .sent
         case .socket(let fd, let swallow):
-            let n = datagram.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+            let n = Glibc.send(fd, datagram.baseAddress, datagram.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL))
             if n >= 0 { return .sent }
             let code = errno
             if code == EAGAIN || code == EWOULDBLOCK {

@@ -81,3 +81,13 @@ struct OutputBytes {
         }
     }
 }
+
+/// Where text-protocol writers (statsd lines) put bytes: a plain array, or `OutputBytes` where
+/// the bytes are kept (the loop's statsd datagram).
+protocol ByteSink {
+    mutating func append(_ byte: UInt8)
+    mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>)
+}
+
+extension OutputBytes: ByteSink {}
+extension Array: ByteSink where Element == UInt8 {}
