@@ -74,7 +74,7 @@ import Testing
         let out = try Self.generate(files)[0]
         #expect(out.contains("catch let error as Base.BaseError {"))
         #expect(out.contains("public protocol SHandler: Base.BHandler {"))
-        #expect(out.contains("return try Base.BProcessor(handler: handler).dispatch(method, reader: &reader)"))
+        #expect(out.contains("return try Base.BCalls.make(method, handler: handler, reader: &reader)"))
     }
 
     @Test func methodsDeclaringBaseplateErrorCanConvertOtherErrors() throws {

@@ -138,7 +138,7 @@ public struct SwiftGenerator {
                 }
                 typeNames[id] = name
                 if isService(ref) {
-                    for suffix in ["Handler", "Processor", "Client", "ClientProtocol"] {
+                    for suffix in ["Handler", "Processor", "Calls", "Client", "ClientProtocol"] {
                         try claim(name + suffix, location)
                     }
                     for f in model.services[id]!.functions {
