@@ -1,6 +1,8 @@
+#define _GNU_SOURCE /* CLOCK_BOOTTIME */
 #include "bpio_timer.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -54,4 +56,11 @@ void bpio_timer_free(bpio_timer *t)
         return;
     bpio_timer_stop(t);
     free(t);
+}
+
+int64_t bpio_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_BOOTTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }

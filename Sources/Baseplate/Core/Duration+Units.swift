@@ -1,3 +1,4 @@
+import CBaseplateIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,4 +39,19 @@ extension Duration {
         var rest = timespec()
         while nanosleep(&left, &rest) != 0 && errno == EINTR { left = rest }
     }
+}
+
+/// Request and span timestamps: nanoseconds on ContinuousClock's clock as plain integers.
+/// `ContinuousClock.Instant` is a resilient type whose copies go through value witnesses, and
+/// reading and subtracting it costs 128-bit arithmetic: ~700 instructions per request for the
+/// timestamps a request takes (callgrind). Public APIs still speak in `Instant`s.
+package enum Nanoseconds {
+    @inline(__always) package static func now() -> Int64 { bpio_now_ns() }
+
+    /// The `ContinuousClock` instant of a reading (the same clock; only the origin is mapped).
+    package static func instant(_ nanoseconds: Int64) -> ContinuousClock.Instant {
+        origin.instant.advanced(by: .nanoseconds(nanoseconds - origin.nanoseconds))
+    }
+
+    private static let origin = (instant: ContinuousClock.now, nanoseconds: bpio_now_ns())
 }

@@ -16,7 +16,9 @@ public final class RequestContext: @unchecked Sendable {
     /// THeader key/value headers (empty for other dialects).
     public let headers: ThriftHeaders
     /// When the server started handling the request.
-    public let startTime: ContinuousClock.Instant
+    public var startTime: ContinuousClock.Instant { Nanoseconds.instant(startNanoseconds) }
+    /// The same, as `Nanoseconds` (what the server measures with).
+    let startNanoseconds: Int64
     /// A random id for a request that arrives without a trace (see `traceID`).
     let localTraceID: UInt64
 
@@ -79,7 +81,7 @@ public final class RequestContext: @unchecked Sendable {
     public init(method: String, headers: ThriftHeaders = ThriftHeaders(), localTraceID: UInt64 = 0) {
         self.method = method
         self.headers = headers
-        self.startTime = .now
+        self.startNanoseconds = Nanoseconds.now()
         self.localTraceID = localTraceID
     }
 

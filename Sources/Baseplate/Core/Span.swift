@@ -32,15 +32,19 @@ open class Span: @unchecked Sendable {
     @exclusivity(unchecked) private var firstObserver: (any SpanObserver)?
     @exclusivity(unchecked) private var moreObservers: [any SpanObserver] = []
     public var observers: [any SpanObserver] { firstObserver.map { [$0] + moreObservers } ?? [] }
-    @exclusivity(unchecked) public private(set) var startTime: ContinuousClock.Instant?
+    // Times in `Nanoseconds` (integers); the Instants below are made on request.
+    @exclusivity(unchecked) private(set) var startNanoseconds: Int64?
     /// When `finish` was called: observers measure to it rather than each reading the clock.
-    @exclusivity(unchecked) public private(set) var finishTime: ContinuousClock.Instant?
+    @exclusivity(unchecked) private(set) var finishNanoseconds: Int64?
     @exclusivity(unchecked) public private(set) var isFinished = false
+
+    public var startTime: ContinuousClock.Instant? { startNanoseconds.map(Nanoseconds.instant) }
+    public var finishTime: ContinuousClock.Instant? { finishNanoseconds.map(Nanoseconds.instant) }
 
     /// Start to finish (or to now, while running) in milliseconds; nil if never started.
     public var elapsedMilliseconds: Double? {
-        guard let startTime else { return nil }
-        return ((finishTime ?? .now) - startTime).milliseconds
+        guard let startNanoseconds else { return nil }
+        return Double((finishNanoseconds ?? Nanoseconds.now()) - startNanoseconds) * 1e-6
     }
 
     public convenience init(traceInfo: TraceInfo, name: String, context: RequestContext?) {
@@ -81,12 +85,12 @@ open class Span: @unchecked Sendable {
         for observer in more { body(observer) }
     }
 
-    public func start() { start(at: .now) }
+    public func start() { start(at: Nanoseconds.now()) }
 
-    /// Starts the span as of `instant` (a server span: when its request arrived, a clock read
-    /// the request has already made).
-    func start(at instant: ContinuousClock.Instant) {
-        startTime = instant
+    /// Starts the span as of `nanoseconds` (a server span: when its request arrived, a clock
+    /// read the request has already made).
+    func start(at nanoseconds: Int64) {
+        startNanoseconds = nanoseconds
         forEachObserver { $0.onStart(self) }
     }
 
@@ -106,7 +110,7 @@ open class Span: @unchecked Sendable {
     public func finish(error: (any Error)? = nil) {
         guard !isFinished else { return }
         isFinished = true
-        finishTime = .now
+        finishNanoseconds = Nanoseconds.now()
         forEachObserver { $0.onFinish(self, error: error) }
         firstObserver = nil
         moreObservers.removeAll()

@@ -117,7 +117,7 @@ extension RequestContext {
         span.setTag("protocol", "thrift")
         if let agent = known.userAgent { span.setTag("peer.service", .string(agent)) }
         span.setTag("thrift.method", .string(method))
-        span.start(at: startTime)  // when the request arrived: one clock read fewer
+        span.start(at: startNanoseconds)  // when the request arrived: one clock read fewer
     }
 
     /// Finishes the server span with baseplate.py's error mapping: a baseplate `Error` fails the

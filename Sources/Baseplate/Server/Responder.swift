@@ -110,7 +110,7 @@ public struct Responder: @unchecked Sendable {
             let labels = outcome.labels
             serverMetrics.finished(
                 success: labels.success, exceptionType: labels.exceptionType, baseplateStatus: labels.baseplateStatus,
-                baseplateStatusCode: labels.baseplateStatusCode, latency: (context.span?.finishTime ?? .now) - context.startTime)
+                baseplateStatusCode: labels.baseplateStatusCode, latency: .nanoseconds((context.span?.finishNanoseconds ?? Nanoseconds.now()) - context.startNanoseconds))
         }
     }
 

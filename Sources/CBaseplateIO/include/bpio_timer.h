@@ -1,7 +1,13 @@
 #ifndef BPIO_TIMER_H
 #define BPIO_TIMER_H
 
+#include <stdint.h>
+
 #include "bpio_server.h"
+
+/* Nanoseconds on CLOCK_BOOTTIME, the clock Swift's ContinuousClock reads on Linux, as a plain
+ * integer (request and span timestamps; no 128-bit arithmetic). */
+int64_t bpio_now_ns(void);
 
 /* A one-shot timer on a loop, for the application's own deadlines. It does not keep the loop
  * alive during shutdown. All calls on the loop's thread. */
