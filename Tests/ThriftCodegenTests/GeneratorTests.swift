@@ -85,7 +85,9 @@ import Testing
         ]
         let out = try Self.generate(files)[0]
         #expect(out.contains("responder.fail(error, convertingInto: { SFResult(err: $0) })"))
-        #expect(out.components(separatedBy: "responder.fail(error)").count == 2)  // g only
+        // g only, in each of SCalls' three `make`s (any reader, BinaryReader, CompactReader)
+        #expect(out.components(separatedBy: "responder.fail(error)").count == 4)
+        #expect(out.components(separatedBy: "responder.fail(error, convertingInto:").count == 4)
     }
 
     @Test func standardLibraryNamesArePrefixedAtModuleLevel() throws {

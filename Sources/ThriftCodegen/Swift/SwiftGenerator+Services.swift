@@ -153,16 +153,22 @@ extension SwiftGenerator {
         let makeBody: [SwiftStatement] = cases.isEmpty
             ? [.line(fallback)]
             : [.switch("method", cases + [.init("default:", [.line(fallback)])])]
+        // Once per reader the server uses, then for any reader: with the reader's type known,
+        // argument decoding is specialized instead of a witness-table call per field (~450
+        // instructions for is_healthy, more for larger arguments; callgrind). The text is the
+        // same; a parent's `make` resolves to the overload for the same reader.
+        func make(_ readerType: String, generic: Bool) -> SwiftDecl {
+            .function(docs: generic ? [
+                "Decodes the arguments of `method` and returns the call to run, or nil for a method neither",
+                "this service nor one it extends has. Processors of services extending this one call it.",
+            ] : ["`make` for a \(readerType) (specialized)."],
+                head: "public static func make<Handler: \(ns).\(name)Handler\(generic ? ", R: ThriftReader" : "")>(_ method: Swift.String, handler: Handler, reader: inout \(readerType)) throws(ThriftProtocolError) -> ThriftCall?",
+                body: makeBody)
+        }
         return .type(SwiftTypeDecl(
             docs: ["Decodes `\(service.id.name)` calls\(service.extends == nil ? "" : " (inherited ones too)") for a handler: what `\(name)Processor` runs."],
             keyword: "public enum", name: "\(name)Calls",
-            members: [
-                .function(docs: [
-                    "Decodes the arguments of `method` and returns the call to run, or nil for a method neither",
-                    "this service nor one it extends has. Processors of services extending this one call it.",
-                ], head: "public static func make<Handler: \(ns).\(name)Handler, R: ThriftReader>(_ method: Swift.String, handler: Handler, reader: inout R) throws(ThriftProtocolError) -> ThriftCall?",
-                   body: makeBody),
-            ]))
+            members: [make("R", generic: true), make("BinaryReader", generic: false), make("CompactReader", generic: false)]))
     }
 
     func processorDecl(_ service: ServiceDefinition, name: String, ns: String) -> SwiftDecl {
@@ -171,10 +177,10 @@ extension SwiftGenerator {
             .function(docs: [], head: "public init(handler: Handler)", body: [.line("self.handler = handler")]),
             .function(docs: [],
                       head: "public func makeCall(_ method: Swift.String, reader: inout BinaryReader) throws(ThriftProtocolError) -> ThriftCall?",
-                      body: [.line("try dispatch(method, reader: &reader)")]),
+                      body: [.line("try \(ns).\(name)Calls.make(method, handler: handler, reader: &reader)")]),
             .function(docs: [],
                       head: "public func makeCall(_ method: Swift.String, reader: inout CompactReader) throws(ThriftProtocolError) -> ThriftCall?",
-                      body: [.line("try dispatch(method, reader: &reader)")]),
+                      body: [.line("try \(ns).\(name)Calls.make(method, handler: handler, reader: &reader)")]),
             .function(docs: [
                 "Decodes the arguments of `method` and returns the call to run, or nil for a method neither",
                 "this service nor one it extends has (`\(name)Calls.make`).",
