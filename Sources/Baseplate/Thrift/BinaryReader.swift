@@ -104,13 +104,13 @@ public struct BinaryReader: ThriftReader {
         return header
     }
 
-    public mutating func readBool() throws(ThriftProtocolError) -> Bool { try be(UInt8.self) != 0 }
-    public mutating func readByte() throws(ThriftProtocolError) -> Int8 { try be(Int8.self) }
-    public mutating func readI16() throws(ThriftProtocolError) -> Int16 { try be(Int16.self) }
-    public mutating func readI32() throws(ThriftProtocolError) -> Int32 { try be(Int32.self) }
-    public mutating func readI64() throws(ThriftProtocolError) -> Int64 { try be(Int64.self) }
+    @inlinable public mutating func readBool() throws(ThriftProtocolError) -> Bool { try be(UInt8.self) != 0 }
+    @inlinable public mutating func readByte() throws(ThriftProtocolError) -> Int8 { try be(Int8.self) }
+    @inlinable public mutating func readI16() throws(ThriftProtocolError) -> Int16 { try be(Int16.self) }
+    @inlinable public mutating func readI32() throws(ThriftProtocolError) -> Int32 { try be(Int32.self) }
+    @inlinable public mutating func readI64() throws(ThriftProtocolError) -> Int64 { try be(Int64.self) }
 
-    public mutating func readDouble() throws(ThriftProtocolError) -> Double {
+    @inlinable public mutating func readDouble() throws(ThriftProtocolError) -> Double {
         Double(bitPattern: try be(UInt64.self))
     }
 

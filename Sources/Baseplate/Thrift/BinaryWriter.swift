@@ -58,12 +58,12 @@ public struct BinaryWriter: ThriftWriter {
         be(Int32(truncatingIfNeeded: header.count))
     }
 
-    public mutating func writeBool(_ value: Bool) { out.append(value ? 1 : 0) }
-    public mutating func writeByte(_ value: Int8) { out.append(UInt8(bitPattern: value)) }
-    public mutating func writeI16(_ value: Int16) { be(value) }
-    public mutating func writeI32(_ value: Int32) { be(value) }
-    public mutating func writeI64(_ value: Int64) { be(value) }
-    public mutating func writeDouble(_ value: Double) { be(value.bitPattern) }
+    @inlinable public mutating func writeBool(_ value: Bool) { out.append(value ? 1 : 0) }
+    @inlinable public mutating func writeByte(_ value: Int8) { out.append(UInt8(bitPattern: value)) }
+    @inlinable public mutating func writeI16(_ value: Int16) { be(value) }
+    @inlinable public mutating func writeI32(_ value: Int32) { be(value) }
+    @inlinable public mutating func writeI64(_ value: Int64) { be(value) }
+    @inlinable public mutating func writeDouble(_ value: Double) { be(value.bitPattern) }
 
     public mutating func writeString(_ value: String) {
         var value = value

@@ -4,6 +4,19 @@
 public protocol ThriftStruct: Sendable {
     init<R: ThriftReader>(from reader: inout R) throws(ThriftProtocolError)
     func write<W: ThriftWriter>(to writer: inout W)
+    /// The same, for the writers replies go through: generated types implement these with the
+    /// writer's type known (specialized); others get the generic `write`.
+    func write(to writer: inout BinaryWriter)
+    func write(to writer: inout CompactWriter)
+}
+
+extension ThriftStruct {
+    public func write(to writer: inout BinaryWriter) { writeGeneric(to: &writer) }
+    public func write(to writer: inout CompactWriter) { writeGeneric(to: &writer) }
+
+    /// `write<W>` itself: where W is generic, no concrete overload can be chosen.
+    @inline(__always)
+    private func writeGeneric<W: ThriftWriter>(to writer: inout W) { write(to: &writer) }
 }
 
 /// Reads Thrift values from a borrowed buffer. Implementations: `BinaryReader`, `CompactReader`.

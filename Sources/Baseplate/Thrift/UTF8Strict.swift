@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Strings read off the wire: invalid UTF-8 is an error (as Python's strict decode makes it),
 /// never silently repaired.
 enum UTF8Strict {
@@ -8,6 +12,14 @@ enum UTF8Strict {
     static func string(_ start: UnsafeRawPointer?, _ count: Int) -> String? {
         guard let start, count > 0 else { return "" }
         let bytes = UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt8.self), count: count)
+        if count >= 64 {
+            // Long text: one pass. Decoding checks for ASCII quickly itself, and repairs invalid
+            // bytes into U+FFFD, so its bytes equal the input exactly when the input was valid
+            // (our ASCII pass first cost ~500 instructions more for 1 KiB; callgrind).
+            var text = String(decoding: bytes, as: UTF8.self)
+            let same = text.withUTF8 { $0.count == count && memcmp($0.baseAddress!, start, count) == 0 }
+            return same ? text : nil
+        }
         if isASCII(start, count) { return String(decoding: bytes, as: UTF8.self) }
         return String(validating: bytes, as: UTF8.self)
     }
