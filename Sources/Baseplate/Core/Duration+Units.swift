@@ -22,6 +22,15 @@ extension Duration {
         return Double(s) * (unit * 1e18) + Double(a) * unit
     }
 
+    /// Whole nanoseconds, truncated, saturating at Int64's range (~292 years).
+    package var wholeNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (sum, overflow2) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+        return overflow2 ? (seconds < 0 ? .min : .max) : sum
+    }
+
     /// Whole milliseconds, truncated (C timeouts and poll).
     package var wholeMilliseconds: Int64 {
         components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000

@@ -43,7 +43,9 @@ public final class RequestContext: @unchecked Sendable {
     @exclusivity(unchecked) public internal(set) var deadlineBudget: Duration?
     /// When the server gives up on this request (min of `Deadline-Budget` and
     /// `server_timeout.*`): the handler's task is cancelled and the client gets an error.
-    @exclusivity(unchecked) public internal(set) var deadline: ContinuousClock.Instant?
+    public var deadline: ContinuousClock.Instant? { deadlineNanoseconds.map(Nanoseconds.instant) }
+    /// The same, as `Nanoseconds` (what the loop's deadline timer works with).
+    @exclusivity(unchecked) var deadlineNanoseconds: Int64?
 
     /// The request's trace id as baseplate formats it (a decimal string): the server span's
     /// when there is one, else the upstream `Trace` header, else an id made for this request.
@@ -104,6 +106,6 @@ public final class RequestContext: @unchecked Sendable {
 
     /// Time left before the deadline (nil: none). Outbound calls send it as `Deadline-Budget`.
     public var remainingBudget: Duration? {
-        deadline.map { $0 - .now }
+        deadlineNanoseconds.map { .nanoseconds($0 - Nanoseconds.now()) }
     }
 }

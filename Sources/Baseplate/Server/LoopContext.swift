@@ -30,7 +30,7 @@ final class LoopContext: @unchecked Sendable {
     private let serverMetrics = ThriftServerMetrics.Cache()
     /// One timer for every deadline on this loop, armed for the earliest.
     @exclusivity(unchecked) private var deadlineTimer: OpaquePointer?
-    @exclusivity(unchecked) private var nextDeadline: ContinuousClock.Instant?
+    @exclusivity(unchecked) private var nextDeadline: Int64?  // Nanoseconds
 
     init(loop: OpaquePointer, processor: (any ThriftProcessor)?, baseplate: BaseplateApp?, logger: Logger) {
         self.loop = loop
@@ -75,8 +75,8 @@ final class LoopContext: @unchecked Sendable {
         swap(&bytes, &scratch)
     }
 
-    /// Makes sure the deadline timer fires by `deadline`.
-    private func watch(_ deadline: ContinuousClock.Instant) {
+    /// Makes sure the deadline timer fires by `deadline` (`Nanoseconds`).
+    private func watch(_ deadline: Int64) {
         if let next = nextDeadline, next <= deadline { return }
         if deadlineTimer == nil {
             deadlineTimer = bpio_timer_new(loop, { arg in
@@ -84,7 +84,7 @@ final class LoopContext: @unchecked Sendable {
             }, Unmanaged.passUnretained(self).toOpaque())
         }
         nextDeadline = deadline
-        bpio_timer_arm(deadlineTimer, max(0, (deadline - .now).seconds))
+        bpio_timer_arm(deadlineTimer, max(0, Double(deadline - Nanoseconds.now()) * 1e-9))
     }
 
     /// Answers every request past its deadline and cancels its handler, then re-arms for the
@@ -92,16 +92,16 @@ final class LoopContext: @unchecked Sendable {
     /// for long.
     private func deadlinesPassed() {
         nextDeadline = nil
-        let now = ContinuousClock.now
+        let now = Nanoseconds.now()
         var next = inFlight
-        var earliest: ContinuousClock.Instant?
+        var earliest: Int64?
         while let context = next {
             next = context.nextInFlight
-            guard let deadline = context.deadline else { continue }
+            guard let deadline = context.deadlineNanoseconds else { continue }
             if deadline <= now {
                 context.task?.cancel()
                 let timeout = ServerTimeout(
-                    spanName: context.method, timeout: deadline - context.startTime,
+                    spanName: context.method, timeout: .nanoseconds(deadline - context.startNanoseconds),
                     debug: baseplate?.timeouts.debug ?? false)
                 context.responder?.timeOut(timeout, oneway: context.oneway)
             } else if earliest.map({ deadline < $0 }) ?? true {
@@ -221,7 +221,7 @@ final class LoopContext: @unchecked Sendable {
         // (Task.immediate would start outside the executor and pay a switch at the first call,
         // measured with callgrind).
         let task = workers.run(call, context: context, responder: responder)
-        if let deadline = context.deadline, !context.answered {
+        if let deadline = context.deadlineNanoseconds, !context.answered {
             context.task = task
             context.responder = responder
             context.oneway = call.oneway

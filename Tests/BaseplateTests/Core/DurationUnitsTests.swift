@@ -29,4 +29,12 @@ struct DurationUnitsTests {
         #expect(abs((end - start).milliseconds - 0.25) < 1e-15)
         #expect(abs((start - end).milliseconds + 0.25) < 1e-15)
     }
+
+    @Test func wholeNanoseconds() {
+        #expect(Duration.milliseconds(1234).wholeNanoseconds == 1_234_000_000)
+        #expect(Duration.nanoseconds(-7).wholeNanoseconds == -7)
+        #expect(Duration(secondsComponent: 1, attosecondsComponent: 999_999_999).wholeNanoseconds == 1_000_000_000)
+        #expect(Duration.seconds(Int64.max / 2).wholeNanoseconds == .max)  // saturates
+        #expect(Duration.seconds(Int64.min / 2).wholeNanoseconds == .min)
+    }
 }
