@@ -80,6 +80,10 @@ open class Span: @unchecked Sendable {
     @inline(__always)
     private func forEachObserver(_ body: (any SpanObserver) -> Void) {
         guard let first = firstObserver else { return }
+        if moreObservers.isEmpty {  // the usual span: no copy of the (empty) array to retain
+            body(first)
+            return
+        }
         let more = moreObservers
         body(first)
         for observer in more { body(observer) }
