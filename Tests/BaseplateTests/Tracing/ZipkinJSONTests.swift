@@ -186,3 +186,35 @@ struct PythonJSONStringTests {
         #expect(String(decoding: w.bytes, as: UTF8.self) == String(value))
     }
 }
+
+/// The recorder's thread pauses between the sink's batches of one flush, so that a loop
+/// sharing its CPU never waits for a whole backlog at once.
+struct SpanRecorderPacingTests {
+    final class TimingSink: SpanSink, @unchecked Sendable {
+        var spans: [ZipkinSpan] = []
+        var times: [ContinuousClock.Instant] = []
+        var maxBatch: Int { 100 }
+        func flush(_ spans: ArraySlice<ZipkinSpan>) {
+            times.append(.now)
+            self.spans += spans
+        }
+    }
+
+    @Test func batchesOfOneFlushArePaced() {
+        let sink = TimingSink()
+        let recorder = SpanRecorder(sink: sink, capacity: 1000, interval: .milliseconds(10), logger: .init(label: "test"))
+        let spans = (0..<350).map {
+            ZipkinSpan(traceID: "1", name: "s\($0)", id: "\($0)", parentID: nil, kind: .local, start: 1, end: 2, binaryAnnotations: [])
+        }
+        for span in spans { recorder.record(span) }
+        var scratch: [ZipkinSpan] = []
+        #expect(recorder.flushPending(&scratch, pace: .milliseconds(20)))
+        #expect(sink.spans.map(\.name) == spans.map(\.name))  // all of them, in order
+        #expect(sink.times.count == 4)  // 100, 100, 100, 50
+        for (earlier, later) in zip(sink.times, sink.times.dropFirst()) {
+            #expect(later - earlier >= .milliseconds(20))
+        }
+        #expect(!recorder.flushPending(&scratch, pace: .milliseconds(20)))  // nothing left
+        #expect(SpanRecorder.pace > .zero && SpanRecorder.pace <= .milliseconds(5))
+    }
+}
