@@ -121,15 +121,7 @@ struct BaseplateHeaders {
 
     /// Plain ASCII digits as a UInt64 (the common form); nil for anything else, which the
     /// caller then parses the slow, lenient way.
-    static func decimal(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
-        guard !bytes.isEmpty, bytes.count <= 19 else { return nil }
-        var value: UInt64 = 0
-        for b in bytes {
-            guard b >= 48 && b <= 57 else { return nil }
-            value = value * 10 + UInt64(b - 48)
-        }
-        return value
-    }
+    static func decimal(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? { ASCIIDecimal.value(bytes) }
 }
 
 extension TraceInfo {

@@ -1,0 +1,35 @@
+@testable import Baseplate
+import Testing
+
+/// The eight-at-a-time digit reader against the plain definition, for every length 0-20 and a
+/// non-digit (each byte just outside '0'...'9', and others) at every position.
+struct ASCIIDecimalTests {
+    static func plain(_ bytes: [UInt8]) -> UInt64? {
+        guard !bytes.isEmpty, bytes.count <= 19, bytes.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        return UInt64(String(decoding: bytes, as: UTF8.self))
+    }
+
+    static func ours(_ bytes: [UInt8]) -> UInt64? {
+        bytes.withUnsafeBufferPointer { ASCIIDecimal.value($0) }
+    }
+
+    @Test func agreesWithThePlainDefinition() {
+        var random = SystemRandomNumberGenerator()
+        for length in 0...20 {
+            for _ in 0..<50 {
+                let digits = (0..<length).map { _ in UInt8.random(in: 48...57, using: &random) }
+                #expect(Self.ours(digits) == Self.plain(digits), "\(digits)")
+                for position in 0..<length {
+                    for odd: UInt8 in [47, 58, 0x20, 0x00, 0xB0, 0x39 | 0x80, 0x3A, 0x3F, 0x2F, 0x70] {
+                        var bad = digits
+                        bad[position] = odd
+                        #expect(Self.ours(bad) == nil, "\(bad)")
+                    }
+                }
+            }
+        }
+        #expect(Self.ours(Array("9999999999999999999".utf8)) == 9_999_999_999_999_999_999)
+        #expect(Self.ours(Array("0000000000000000001".utf8)) == 1)
+        #expect(Self.ours(Array("12345678".utf8)) == 12_345_678)
+    }
+}
