@@ -115,9 +115,28 @@ final class ServerSpanMetrics: SpanObserver, Sendable {
     let client: MetricsClient
     let names: ServerMetricNames
     let sampleRate: Double
+    /// The usual request's lines, made once (MetricLine's own bytes): the counters whole, the
+    /// timer around its value. Per request that is copies, not formatting (~300 instructions).
+    private let successLine, failureLine, timedOutLine, timerPrefix, timerSuffix: [UInt8]
 
     init(client: MetricsClient, names: ServerMetricNames, sampleRate: Double) {
         (self.client, self.names, self.sampleRate) = (client, names, sampleRate)
+        func counter(_ name: JoinedMetricName) -> [UInt8] {
+            var line: [UInt8] = []
+            name.bytes.withUnsafeBufferPointer {
+                MetricLine.write(name: $0, tags: MetricTags(), value: 1, type: "c", sampleRate: sampleRate, to: &line)
+            }
+            return line
+        }
+        (successLine, failureLine, timedOutLine) = (counter(names.success), counter(names.failure), counter(names.timedOut))
+        // "<name>:" + value + "|ms[|@rate]": split where the value goes (0 is written "0").
+        var timer: [UInt8] = []
+        names.timer.bytes.withUnsafeBufferPointer {
+            MetricLine.write(name: $0, tags: MetricTags(), value: 0, type: "ms", sampleRate: sampleRate, to: &timer)
+        }
+        let value = names.timer.bytes.count + 1  // after the colon
+        timerPrefix = Array(timer[..<value])
+        timerSuffix = Array(timer[(value + 1)...])
     }
 
     func onIncrTag(_ span: Span, key: String, delta: Double) {
@@ -137,23 +156,20 @@ final class ServerSpanMetrics: SpanObserver, Sendable {
         // batch's buffers and counters cost ~2,000 instructions per request, callgrind).
         if made.map({ $0.isEmpty && $0.namespace == names.namespace && $0.baseTags.isEmpty }) ?? true,
            let outbox = client.transport.loopOutbox {
-            let (names, rate) = (self.names, sampleRate)
             outbox.write(for: client.transport) { out in
-                func counter(_ name: JoinedMetricName) {
-                    name.bytes.withUnsafeBufferPointer {
-                        MetricLine.write(name: $0, tags: MetricTags(), value: 1, type: "c", sampleRate: rate, to: &out)
-                    }
-                }
                 if let elapsed {
-                    names.timer.bytes.withUnsafeBufferPointer {
-                        MetricLine.write(name: $0, tags: MetricTags(), value: elapsed, type: "ms", sampleRate: rate, to: &out)
+                    timerPrefix.withUnsafeBufferPointer { out.append(contentsOf: $0) }
+                    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: PythonFloatText.maxGLength + 1) { buffer in
+                        let count = PythonFloatText.writeG(elapsed, to: buffer.baseAddress!)
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
                     }
+                    timerSuffix.withUnsafeBufferPointer { out.append(contentsOf: $0) }
                     out.append(UInt8(ascii: "\n"))
                 }
-                counter(error == nil ? names.success : names.failure)
+                (error == nil ? successLine : failureLine).withUnsafeBufferPointer { out.append(contentsOf: $0) }
                 if error is ServerTimeout {
                     out.append(UInt8(ascii: "\n"))
-                    counter(names.timedOut)
+                    timedOutLine.withUnsafeBufferPointer { out.append(contentsOf: $0) }
                 }
             }
             made?.markFlushed()
