@@ -214,7 +214,10 @@ final class LoopContext: @unchecked Sendable {
         let metrics = serverMetrics.method(header.name)
         metrics.started()
         responder.serverMetrics = metrics
-        if let baseplate { context.begin(with: baseplate) }
+        if let baseplate {
+            // Read from the C core's headers, before the frame's bytes go.
+            context.begin(with: baseplate, known: BaseplateHeaders(frame.headers, count: Int(frame.header_count)))
+        }
         stats.track(context)  // after begin: the trace id is final
         // Run by a worker task of this loop's executor, before the loop sleeps, in this
         // iteration: as a job of the executor, the handler's async calls need no executor switch

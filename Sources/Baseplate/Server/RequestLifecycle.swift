@@ -89,9 +89,8 @@ extension RequestContext {
     /// Sets up the request's trace and deadline from its headers (baseplate.py 2.7.0 rules):
     /// the server span, named after the method, reuses the caller's span id; malformed or
     /// missing trace headers start a new root trace.
-    func begin(with baseplate: BaseplateApp) {
+    func begin(with baseplate: BaseplateApp, known: BaseplateHeaders) {
         self.baseplate = baseplate
-        let known = BaseplateHeaders(headers)
         let upstream = known.upstreamTrace
         // In integer nanoseconds: Duration from a Double and Instant arithmetic cost ~500
         // instructions per request (callgrind).
