@@ -5,21 +5,16 @@ import Glibc
 
 /// The conversions C calls and wire formats need, in one place.
 extension Duration {
-    /// Seconds as a Double (libev timers).
-    package var seconds: Double { scaled(1e-18) }
-
-    /// Milliseconds as a Double (statsd timers).
-    package var milliseconds: Double { scaled(1e-15) }
-
-    /// Attoseconds times `unit`. Under ~9 s, through Int64: `components` (a 128-bit division)
-    /// and Double(Int128) (a generic conversion) cost ~500 instructions a call (callgrind).
-    private func scaled(_ unit: Double) -> Double {
+    /// Seconds as a Double (libev timers, Prometheus). Under ~9 s, through Int64 attoseconds:
+    /// `components` (a 128-bit division) and Double(Int128) (a generic conversion) cost ~500
+    /// instructions a call (callgrind).
+    package var seconds: Double {
         let atto = attoseconds
         if atto >= Int128(Int64.min) && atto <= Int128(Int64.max) {
-            return Double(Int64(truncatingIfNeeded: atto)) * unit
+            return Double(Int64(truncatingIfNeeded: atto)) * 1e-18
         }
         let (s, a) = components
-        return Double(s) * (unit * 1e18) + Double(a) * unit
+        return Double(s) + Double(a) * 1e-18
     }
 
     /// Whole nanoseconds, truncated, saturating at Int64's range (~292 years).

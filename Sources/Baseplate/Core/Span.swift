@@ -216,7 +216,8 @@ enum SpanIdentifier: Sendable, Hashable {
     }
 }
 
-/// Plain ASCII decimal digits (no sign, no spaces) read as a number: ids and counts in headers.
+/// Plain ASCII decimal digits (no sign, no spaces): ids and counts read from headers, numbers
+/// written into statsd lines and span JSON.
 enum ASCIIDecimal {
     /// The value of 1-19 digits (which cannot overflow), or nil if empty, longer, or any byte is
     /// not a digit. Eight digits at a time (~15 instructions for eight, where a digit loop took
@@ -238,6 +239,19 @@ enum ASCIIDecimal {
             i += 1
         }
         return value
+    }
+
+    /// `value` in decimal at `out` (room for 20 bytes); returns its length.
+    static func write(_ value: UInt64, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var count = 1
+        var rest = value / 10
+        while rest > 0 { (count, rest) = (count + 1, rest / 10) }
+        rest = value
+        for i in stride(from: count - 1, through: 0, by: -1) {
+            out[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        }
+        return count
     }
 
     /// Eight ASCII digits at `p`, the first the most significant, or nil if one is not a digit.

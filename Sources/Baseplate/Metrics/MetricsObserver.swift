@@ -159,10 +159,7 @@ final class ServerSpanMetrics: SpanObserver, Sendable {
             outbox.write(for: client.transport) { out in
                 if let elapsed {
                     timerPrefix.withUnsafeBufferPointer { out.append(contentsOf: $0) }
-                    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: PythonFloatText.maxGLength + 1) { buffer in
-                        let count = PythonFloatText.writeG(elapsed, to: buffer.baseAddress!)
-                        out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
-                    }
+                    PythonFloatText.appendG(elapsed, to: &out)
                     timerSuffix.withUnsafeBufferPointer { out.append(contentsOf: $0) }
                     out.append(UInt8(ascii: "\n"))
                 }

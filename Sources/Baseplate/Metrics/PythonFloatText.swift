@@ -13,7 +13,7 @@ enum PythonFloatText {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func appendG(_ value: Double, to out: inout [UInt8]) {
+    static func appendG(_ value: Double, to out: inout some ByteSink) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxGLength + 1) { buffer in
             let count = writeG(value, to: buffer.baseAddress!)
             out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
@@ -39,7 +39,7 @@ enum PythonFloatText {
             return n + 1
         }
         // The common case (counts, whole milliseconds): an integer below 10^6 prints as itself.
-        if a < 1e6, a == a.rounded(.towardZero) { return n + writeDecimal(UInt(a), to: out + n) }
+        if a < 1e6, a == a.rounded(.towardZero) { return n + ASCIIDecimal.write(UInt64(a), to: out + n) }
         if let (digits, exponent) = roundToSixDigits(a) {
             return n + render(digits: digits, exponent: exponent, to: out + n)
         }
@@ -51,19 +51,6 @@ enum PythonFloatText {
             for (i, byte) in bytes.enumerated() { out[i] = byte }
             return bytes.count
         }
-    }
-
-    /// `value` in decimal at `out`; returns its length (at most 20).
-    static func writeDecimal(_ value: UInt, to out: UnsafeMutablePointer<UInt8>) -> Int {
-        var count = 1
-        var rest = value / 10
-        while rest > 0 { (count, rest) = (count + 1, rest / 10) }
-        rest = value
-        for i in stride(from: count - 1, through: 0, by: -1) {
-            out[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
-            rest /= 10
-        }
-        return count
     }
 
     /// Rounds `a` (finite, > 0) to 6 significant digits: `digits` in 100000...999999 and the
@@ -179,7 +166,7 @@ enum PythonFloatText {
                 put(UInt8(ascii: "e"))
                 put(UInt8(ascii: exponent < 0 ? "-" : "+"))
                 if exponent.magnitude < 10 { put(UInt8(ascii: "0")) }
-                n += writeDecimal(exponent.magnitude, to: out + n)
+                n += ASCIIDecimal.write(UInt64(exponent.magnitude), to: out + n)
             }
             return n
         }

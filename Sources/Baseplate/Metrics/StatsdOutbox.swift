@@ -8,20 +8,9 @@ final class StatsdOutbox {
     /// Whether anything waits: the loop's check before each wait costs one load.
     @exclusivity(unchecked) private(set) var isEmpty = true
 
-    /// Adds one batch (whole lines, at most `coalescedLimit` bytes), sending what is pending
-    /// first if both would not fit in one datagram.
+    /// Adds one batch (whole lines, at most `coalescedLimit` bytes).
     func append(_ batch: [UInt8], for transport: MetricsTransport) {
-        isEmpty = false
-        let i = index(of: transport)
-        if pending[i].bytes.count > 0 {
-            if pending[i].bytes.count + 1 + batch.count > MetricsTransport.coalescedLimit {
-                send(i, upTo: pending[i].bytes.count)
-                pending[i].bytes.count = 0
-            } else {
-                pending[i].bytes.append(UInt8(ascii: "\n"))
-            }
-        }
-        batch.withUnsafeBufferPointer { pending[i].bytes.append(contentsOf: $0) }
+        write(for: transport) { out in batch.withUnsafeBufferPointer { out.append(contentsOf: $0) } }
     }
 
     /// Writes one batch's lines straight into the pending datagram (no batch buffer): `body`

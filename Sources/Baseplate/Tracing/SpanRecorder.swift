@@ -38,9 +38,7 @@ final class SpanRecorder: Sendable {
 
     /// Starts the background thread (once). The thread lives as long as the process.
     func start() {
-        BackgroundThread.start(name: "span-recorder") { [self] in
-            run()
-        }
+        BackgroundThread.start(name: "span-recorder") { [self] in run() }
     }
 
     /// Called on an event loop when a sampled span finishes.
