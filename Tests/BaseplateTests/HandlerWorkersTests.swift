@@ -4,7 +4,8 @@ import Logging
 import Testing
 
 /// Handler tasks are kept from request to request (`HandlerWorkers`): concurrent requests get
-/// workers of their own, and none is left parked once the server has shut down.
+/// workers of their own, requests queued behind a suspended handler do not wait for it, and
+/// none is left parked once the server has shut down.
 @Suite struct HandlerWorkersTests {
     @Test func concurrentRequestsThenShutdownLeaveNoWorker() throws {
         let config = ThriftServer.Configuration(listener: .tcp(host: "127.0.0.1", port: 0), ioThreads: 1)
@@ -29,5 +30,25 @@ import Testing
             usleep(10_000)
         }
         #expect(left == 0)
+    }
+
+    @Test func requestsQueuedBehindASuspendedHandlerDoNotWaitForIt() throws {
+        let config = ThriftServer.Configuration(listener: .tcp(host: "127.0.0.1", port: 0), ioThreads: 1)
+        let server = try ThriftServer(configuration: config, processor: TestProcessor(), logger: Logger(label: "test"))
+        try server.start()
+        defer { server.shutdown(timeout: .seconds(2)) }
+        // A handler that suspends for 1 s, then ten quick requests on other connections (a
+        // connection has one request in flight at a time), sent together so that the loop
+        // queues them behind it or finds it suspended.
+        let slow = try TestClient(port: server.port)
+        let quick = try (0..<10).map { _ in try TestClient(port: server.port) }
+        let frames = quick.enumerated().map { i, client in client.frame("echo", StringArg(id: 0, value: "quick \(i)")) }
+        let start = ContinuousClock.now
+        try slow.send(slow.frame("slow", StringArg(id: 0, value: "1000")))
+        for (client, frame) in zip(quick, frames) { try client.send(frame) }
+        for (i, client) in quick.enumerated() { #expect(try client.readReply().value == "quick \(i)") }
+        #expect(ContinuousClock.now - start < .milliseconds(800))
+        #expect(try slow.readReply().value == "1000")
+        #expect(ContinuousClock.now - start >= .milliseconds(1000))
     }
 }

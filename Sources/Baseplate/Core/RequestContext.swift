@@ -60,7 +60,8 @@ public final class RequestContext: @unchecked Sendable {
     /// carry the trace id, as baseplate.py's do. Made on access, so requests that do not log pay
     /// nothing (binding a task-local per request instead cost ~1,900 instructions, callgrind).
     public var logger: Logger {
-        var logger = ServerLog.logger
+        // The serving server's logger (ServerLog's is the last server made in this process).
+        var logger = loopContext?.logger ?? ServerLog.logger
         logger[metadataKey: "traceID"] = .string(traceID)
         return logger
     }
@@ -72,10 +73,19 @@ public final class RequestContext: @unchecked Sendable {
     /// The loop's list of requests in flight (for SIGUSR1 dumps and deadlines).
     @exclusivity(unchecked) var nextInFlight: RequestContext?
     @exclusivity(unchecked) unowned(unsafe) var previousInFlight: RequestContext?
-    /// The handler's task and how to answer for it, used when the deadline passes.
+    /// The handler's task (what the deadline cancels) and whether it answers at all.
     @exclusivity(unchecked) var task: Task<Void, Never>?
-    @exclusivity(unchecked) var responder: Responder?
     @exclusivity(unchecked) var oneway = false
+    /// Where the answer goes (see `Responder`): set by the server, none for contexts made by
+    /// hand. Kept here so that a responder is one reference, copied with one retain.
+    @exclusivity(unchecked) var loopContext: LoopContext?
+    @exclusivity(unchecked) var connection: OpaquePointer?
+    @exclusivity(unchecked) var sequenceID: Int32 = 0
+    @exclusivity(unchecked) var compact = false
+    /// The method's Prometheus series (thrift_server_*), once the request has started.
+    @exclusivity(unchecked) var serverMetrics: ThriftMethodMetrics?
+    /// Linked into the loop's in-flight list (an answer before that has no span or metrics).
+    @exclusivity(unchecked) var isInFlight = false
     /// Set once the request has been answered; later answers are dropped (a handler that
     /// finishes after its deadline).
     @exclusivity(unchecked) var answered = false

@@ -3,15 +3,20 @@ import Synchronization
 /// The tasks that run one loop's handlers, kept from request to request.
 ///
 /// A task per request cost ~3,000 instructions and three allocations (the task, its first
-/// stack slab, the closure's context; callgrind, perf/RESULTS.md). A worker is a task that runs
-/// one request, then parks on a continuation until the loop hands it the next: a resume and a
-/// suspension instead. Requests still run concurrently: a request finding no idle worker gets a
-/// new one, so there are as many workers as requests in flight at the busiest moment (idle
-/// ones beyond `maxIdle` end).
+/// stack slab, the closure's context; callgrind, perf/RESULTS.md). Instead, requests go into a
+/// queue and one worker, the *drainer*, runs them one after another inside a single job of the
+/// loop's executor: a handler that finishes without suspending costs a plain async call, with
+/// no continuation resumed and no job run per request.
+///
+/// Requests still run concurrently: when the drainer suspends inside a handler (it awaits I/O),
+/// the loop notices before it sleeps (`takeOver`) and hands the queue to another worker; the
+/// suspended one finishes its request when it resumes, then drains again if no one else is,
+/// or parks. So there are as many workers as requests suspended at the busiest moment, plus
+/// one (idle ones beyond `maxIdle` end).
 ///
 /// A worker whose request timed out has been cancelled, and Task cancellation cannot be undone:
-/// it ends after that request instead of parking. Workers also end once the loop is shutting
-/// down. Loop thread only (but `live`).
+/// it ends after that request instead of going on. Workers also end once the loop is shutting
+/// down and the queue is empty. Loop thread only (but `live`).
 final class HandlerWorkers: @unchecked Sendable {
     // @unchecked: used on its loop's thread only (workers' tasks prefer the loop's executor).
     /// Idle workers kept for reuse; more end (a burst of concurrency leaves no lasting cost).
@@ -23,32 +28,44 @@ final class HandlerWorkers: @unchecked Sendable {
     // @exclusivity(unchecked) here and on Worker: loop thread only; the dynamic checks were
     // ~3 per request (callgrind).
     @exclusivity(unchecked) private var idle: [Worker] = []
+    /// Requests not yet started, oldest first from `head`.
+    @exclusivity(unchecked) private var queue: [Request?] = []
+    @exclusivity(unchecked) private var head = 0
+    /// The worker taking requests from the queue, if any (woken or running, not suspended).
+    @exclusivity(unchecked) private var drainer: Worker?
     /// Set when the loop starts shutting down: idle workers are ended, busy ones end after
-    /// their request.
+    /// their request and the queue.
     @exclusivity(unchecked) private(set) var retired = false
     /// Workers whose task has not ended (any thread may read it: tests, dumps).
     let live = WorkerCount()
+
+    private struct Request {
+        var call: ThriftCall
+        var context: RequestContext
+    }
 
     init(executor: LoopExecutor, bindsTraceContext: Bool) {
         self.executor = executor
         self.bindsTraceContext = bindsTraceContext
         idle.reserveCapacity(64)
+        queue.reserveCapacity(64)
     }
 
-    /// Runs `call` for the request on an idle worker, or a new one. Returns the worker's task
-    /// (what a deadline cancels).
-    func run(_ call: ThriftCall, context: RequestContext, responder: Responder) -> Task<Void, Never> {
-        let worker = idle.popLast() ?? Worker(counting: live)
-        worker.call = call
-        worker.context = context
-        worker.responder = responder
-        if let task = worker.task {
-            worker.wake(true)
-            return task
-        }
-        let task = Task(executorPreference: executor) { [self] in await work(worker) }
-        worker.task = task
-        return task
+    /// Queues `call` for the request; it runs before the loop next waits for I/O.
+    func run(_ call: ThriftCall, context: RequestContext) {
+        queue.append(Request(call: call, context: context))
+        if drainer == nil { startDrainer() }
+    }
+
+    /// Called by the loop after it ran the executor's jobs, outside any job: a drainer still
+    /// inside a handler has suspended there, so another worker takes the queue. Returns true
+    /// when it woke one (its job is waiting).
+    func takeOver() -> Bool {
+        guard let worker = drainer, worker.inHandler else { return false }
+        drainer = nil
+        guard head < queue.count else { return false }
+        startDrainer()
+        return true
     }
 
     /// Ends the idle workers; busy ones end after their request. Called when the loop starts
@@ -58,24 +75,58 @@ final class HandlerWorkers: @unchecked Sendable {
         while let worker = idle.popLast() { worker.wake(false) }
     }
 
-    /// A worker's life: its first request, then each one it is handed while parked.
+    private func startDrainer() {
+        if let worker = idle.popLast() {
+            drainer = worker
+            worker.wake(true)
+        } else {
+            let worker = Worker(counting: live)
+            drainer = worker
+            worker.task = Task(executorPreference: executor) { [self] in await work(worker) }
+        }
+    }
+
+    private func next() -> Request? {
+        guard head < queue.count else { return nil }
+        let request = queue[head].take()
+        head += 1
+        if head == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        return request
+    }
+
+    /// A worker's life: drain the queue while it is the drainer; park when the queue is empty
+    /// or another worker took it over.
     private func work(_ worker: Worker) async {
         while true {
-            // The request is moved out of the worker (a parked worker holds none) and its
-            // references end with this block. Inline, not a function of its own: each async
-            // call costs an executor check (~400 instructions, callgrind).
-            do {
-                let call = worker.call.take()!
-                let context = worker.context.take()!
-                let responder = worker.responder.take()!
+            while drainer === worker, let request = next() {
+                // Answered already: its deadline passed while it waited.
+                if request.context.answered { continue }
+                // Inline, not a function of its own: each async call costs an executor check
+                // (~400 instructions, callgrind).
+                if request.context.deadlineNanoseconds != nil { request.context.task = worker.task }
+                worker.inHandler = true
                 if bindsTraceContext {
                     // Tracing on: spans from swift-distributed-tracing in the handler join its trace.
-                    await DistributedTracing.$request.withValue(context) { await call.invoke(context, responder) }
+                    await DistributedTracing.$request.withValue(request.context) {
+                        await request.call.invoke(request.context, Responder(request.context))
+                    }
                 } else {
-                    await call.invoke(context, responder)
+                    await request.call.invoke(request.context, Responder(request.context))
                 }
+                worker.inHandler = false
+                if Task.isCancelled {
+                    // Timed out: this task stays cancelled, so another worker goes on.
+                    if drainer === worker { drainer = nil; if head < queue.count { startDrainer() } }
+                    return
+                }
+                // Taken over while suspended: drain again only if no one else is.
+                if drainer == nil && head < queue.count { drainer = worker }
             }
-            guard !Task.isCancelled, !retired, idle.count < Self.maxIdle else { return }
+            if drainer === worker { drainer = nil }
+            guard !retired, idle.count < Self.maxIdle else { return }
             let more = await withUnsafeContinuation { continuation in
                 worker.park(continuation)
                 idle.append(worker)
@@ -85,15 +136,13 @@ final class HandlerWorkers: @unchecked Sendable {
     }
 }
 
-/// One worker: its task, the request it is given (moved in and out, not copied: a copy of
-/// the three cost five retains), and while parked, the continuation that wakes it.
+/// One worker: its task and, while parked, the continuation that wakes it.
 private final class Worker: @unchecked Sendable {
     // @unchecked: used on its loop's thread only (the task prefers the loop's executor).
     private let live: WorkerCount
     @exclusivity(unchecked) var task: Task<Void, Never>?
-    @exclusivity(unchecked) var call: ThriftCall?
-    @exclusivity(unchecked) var context: RequestContext?
-    @exclusivity(unchecked) var responder: Responder?
+    /// Inside a handler: if its job has returned, it suspended there.
+    @exclusivity(unchecked) var inHandler = false
     @exclusivity(unchecked) private var parked: UnsafeContinuation<Bool, Never>?
 
     init(counting live: WorkerCount) {
@@ -105,7 +154,7 @@ private final class Worker: @unchecked Sendable {
 
     func park(_ continuation: UnsafeContinuation<Bool, Never>) { parked = continuation }
 
-    /// Wakes the parked worker: true with its next request set, false to end.
+    /// Wakes the parked worker: true to drain the queue, false to end.
     func wake(_ more: Bool) {
         parked.take()!.resume(returning: more)
     }

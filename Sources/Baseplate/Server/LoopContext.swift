@@ -103,7 +103,7 @@ final class LoopContext: @unchecked Sendable {
                 let timeout = ServerTimeout(
                     spanName: context.method, timeout: .nanoseconds(deadline - context.startNanoseconds),
                     debug: baseplate?.timeouts.debug ?? false)
-                context.responder?.timeOut(timeout, oneway: context.oneway)
+                Responder(context).timeOut(timeout, oneway: context.oneway)
             } else if earliest.map({ deadline < $0 }) ?? true {
                 earliest = deadline
             }
@@ -116,6 +116,7 @@ final class LoopContext: @unchecked Sendable {
         inFlight?.previousInFlight = context
         inFlight = context
         inFlightCount += 1
+        context.isInFlight = true
     }
 
     func finished(_ context: RequestContext) {
@@ -127,6 +128,7 @@ final class LoopContext: @unchecked Sendable {
         context.nextInFlight?.previousInFlight = context.previousInFlight
         context.nextInFlight = nil
         context.previousInFlight = nil
+        context.isInFlight = false
         inFlightCount -= 1
         stats.untrack(context)
     }
@@ -181,11 +183,8 @@ final class LoopContext: @unchecked Sendable {
             bpio_conn_close(connection)
             return
         }
-        var responder = Responder(
-            connection: connection, loop: self, method: header.name,
-            sequenceID: header.sequenceID, compact: compact)
         guard header.type == .call || header.type == .oneway else {
-            responder.exception(TApplicationException(
+            answerEarly(header, compact: compact, connection: connection, TApplicationException(
                 .invalidMessageType, "Invalid message type \(header.type.rawValue)"))
             return
         }
@@ -197,38 +196,53 @@ final class LoopContext: @unchecked Sendable {
             logger.warning("Undecodable arguments", metadata: [
                 "method": "\(header.name)", "error": "\(error)",
             ])
-            responder.exception(TApplicationException(.protocolError, error.message))
+            answerEarly(header, compact: compact, connection: connection, TApplicationException(.protocolError, error.message))
             return
         }
         guard let call else {
             // baseplate.py's text; no span or metrics for a method that does not exist.
-            responder.exception(TApplicationException(.unknownMethod, "Unknown function \(header.name)"))
+            answerEarly(header, compact: compact, connection: connection, TApplicationException(
+                .unknownMethod, "Unknown function \(header.name)"))
             return
         }
         let context = RequestContext(
             method: header.name,
             headers: ThriftHeaders(frame.headers, count: Int(frame.header_count)),
             localTraceID: bpio_random64())
+        context.answers(header, compact: compact, connection: connection, on: self)
         started(context)
-        responder.context = context
         let metrics = serverMetrics.method(header.name)
         metrics.started()
-        responder.serverMetrics = metrics
+        context.serverMetrics = metrics
+        context.oneway = call.oneway
         if let baseplate {
             // Read from the C core's headers, before the frame's bytes go.
             context.begin(with: baseplate, known: BaseplateHeaders(frame.headers, count: Int(frame.header_count)))
         }
         stats.track(context)  // after begin: the trace id is final
-        // Run by a worker task of this loop's executor, before the loop sleeps, in this
+        // Queued for this loop's handler worker, which runs it before the loop sleeps, in this
         // iteration: as a job of the executor, the handler's async calls need no executor switch
         // (Task.immediate would start outside the executor and pay a switch at the first call,
         // measured with callgrind).
-        let task = workers.run(call, context: context, responder: responder)
-        if let deadline = context.deadlineNanoseconds, !context.answered {
-            context.task = task
-            context.responder = responder
-            context.oneway = call.oneway
-            watch(deadline)
-        }
+        workers.run(call, context: context)
+        if let deadline = context.deadlineNanoseconds { watch(deadline) }
+    }
+
+    /// Answers a call that will not run (bad message type, undecodable arguments, unknown
+    /// method): no span, no metrics, no in-flight entry.
+    private func answerEarly(_ header: MessageHeader, compact: Bool, connection: OpaquePointer, _ error: TApplicationException) {
+        let context = RequestContext(method: header.name)
+        context.answers(header, compact: compact, connection: connection, on: self)
+        Responder(context).exception(error)
+    }
+}
+
+extension RequestContext {
+    /// Sets where the request's answer goes: a reply to `header` on `connection`.
+    fileprivate func answers(_ header: MessageHeader, compact: Bool, connection: OpaquePointer, on loop: LoopContext) {
+        loopContext = loop
+        self.connection = connection
+        sequenceID = header.sequenceID
+        self.compact = compact
     }
 }

@@ -23,7 +23,10 @@ final class LoopGroup: @unchecked Sendable {
             // No handler task may be left parked when the loop exits: idle workers end now
             // (their last jobs run in this drain), busy ones after their request.
             if !context.workers.retired && bpio_loop_is_shutting_down(loop) != 0 { context.workers.retire() }
-            return context.executor.drain() ? 1 : 0
+            let more = context.executor.drain()
+            // Outside any job now: a handler worker still inside a handler has suspended there.
+            let tookOver = context.workers.takeOver()
+            return more || tookOver ? 1 : 0
         }
         callbacks.on_written = { _, ctx in
             Unmanaged<LoopContext>.fromOpaque(ctx!).takeUnretainedValue().statsd.flush()

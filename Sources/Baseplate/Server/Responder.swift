@@ -6,17 +6,16 @@ import Logging
 /// Must be used on the loop thread that owns the connection. Handler tasks prefer that loop's
 /// executor, so code after `await handler...` in the generated processor is already there.
 public struct Responder: @unchecked Sendable {
-    // @unchecked: `connection` is a C pointer owned by the loop; it is only dereferenced by
-    // bpio_conn_* on the loop thread, which `send` checks.
-    let connection: OpaquePointer
-    let loop: LoopContext
-    let method: String
-    let sequenceID: Int32
-    let compact: Bool
-    /// The request's context, once made: unlinked from the loop's in-flight list on answer.
-    var context: RequestContext?
-    /// The method's Prometheus series (thrift_server_*), once the request has started.
-    var serverMetrics: ThriftMethodMetrics?
+    // @unchecked: the connection is a C pointer owned by the loop; it is only dereferenced by
+    // bpio_conn_* on the loop thread, which `finish` checks.
+    /// The request, which also holds where its answer goes (connection, loop, sequence id,
+    /// protocol): one reference, so passing the responder around costs one retain.
+    let context: RequestContext
+
+    init(_ context: RequestContext) { self.context = context }
+
+    private var loop: LoopContext { context.loopContext! }
+    private var connection: OpaquePointer { context.connection! }
 
     /// Sends `result` as a REPLY message.
     public func reply<T: ThriftStruct>(_ result: T) {
@@ -42,7 +41,7 @@ public struct Responder: @unchecked Sendable {
             exception(app)
             return
         }
-        if context?.answered == true { return }  // timed out: the client has its answer
+        if context.answered { return }  // timed out: the client has its answer
         logUnexpected(error, "Unexpected exception in handler")
         send(type: .exception, TApplicationException(.internalError, "Internal error"), outcome: .failed(error))
     }
@@ -52,10 +51,10 @@ public struct Responder: @unchecked Sendable {
     /// undeclared error is answered as `Error(code: 500, message: "Internal server error")` inside
     /// the result `convert` makes; otherwise as `fail` answers it.
     public func fail<T: ThriftStruct>(_ error: any Error, convertingInto convert: (BaseplateError) -> T) {
-        guard context?.baseplate?.convertToBaseplateError == true, !(error is TApplicationException) else {
+        guard context.baseplate?.convertToBaseplateError == true, !(error is TApplicationException) else {
             return fail(error)
         }
-        if context?.answered == true { return }
+        if context.answered { return }
         logUnexpected(error, "Unexpected exception in handler")
         let converted = BaseplateError(code: 500, message: "Internal server error")
         send(type: .reply, convert(converted), outcome: .failed(converted))
@@ -64,7 +63,7 @@ public struct Responder: @unchecked Sendable {
     /// Finishes a oneway call whose handler failed: no reply can carry the error, so it is
     /// logged (as baseplate.py logs unexpected handler exceptions).
     public func done(failure error: any Error) {
-        if context?.answered == true { return }
+        if context.answered { return }
         logUnexpected(error, "Unexpected exception in oneway handler")
         finish(.failed(error)) { bpio_conn_done(connection) }
     }
@@ -77,7 +76,7 @@ public struct Responder: @unchecked Sendable {
     /// Answers a request whose deadline passed (its handler is being cancelled): an
     /// INTERNAL_ERROR exception naming the timeout, or nothing for a oneway call.
     func timeOut(_ timeout: ServerTimeout, oneway: Bool) {
-        (context?.logger ?? loop.logger).warning("\(timeout)")
+        context.logger.warning("\(timeout)")
         if oneway {
             finish(.failed(timeout)) { bpio_conn_done(connection) }
         } else {
@@ -88,8 +87,8 @@ public struct Responder: @unchecked Sendable {
     /// baseplate.py's log line for an error the method does not declare, with the request's
     /// trace id when there is a request.
     private func logUnexpected(_ error: any Error, _ message: Logger.Message) {
-        (context?.logger ?? loop.logger).error(message, metadata: [
-            "method": "\(method)", "error": "\(String(reflecting: error))",
+        context.logger.error(message, metadata: [
+            "method": "\(context.method)", "error": "\(String(reflecting: error))",
         ])
     }
 
@@ -98,15 +97,15 @@ public struct Responder: @unchecked Sendable {
     /// its deadline) is dropped.
     private func finish(_ outcome: RequestOutcome, answer: () -> Void) {
         precondition(bpio_loop_is_current(loop.loop) != 0, "Responder used off its loop thread")
-        guard let context else { return answer() }
         guard !context.answered else { return }
         context.answered = true
-        context.responder = nil  // it holds the context: break the cycle
+        // Answered before it started (an undecodable or unknown call): no span, no metrics.
+        guard context.isInFlight else { return answer() }
         context.task = nil
         loop.finished(context)
         answer()
         context.finish(outcome)
-        if let serverMetrics {
+        if let serverMetrics = context.serverMetrics {
             let labels = outcome.labels
             serverMetrics.finished(
                 success: labels.success, exceptionType: labels.exceptionType, baseplateStatus: labels.baseplateStatus,
@@ -119,8 +118,9 @@ public struct Responder: @unchecked Sendable {
     }
 
     private func write<T: ThriftStruct>(type: MessageType, _ body: T) {
-        let header = MessageHeader(name: method, type: type, sequenceID: sequenceID)
-        loop.encode(compact: compact) { (w: inout BinaryWriter) in
+        let header = MessageHeader(name: context.method, type: type, sequenceID: context.sequenceID)
+        let connection = connection
+        loop.encode(compact: context.compact) { (w: inout BinaryWriter) in
             w.writeMessageBegin(header)
             body.write(to: &w)
         } compactBody: { (w: inout CompactWriter) in
