@@ -172,13 +172,13 @@ extension TraceInfo {
 extension BaseplateHeaders {
     /// The upstream trace, or nil when it must be a new root (see `TraceInfo(headers:)`).
     var upstreamTrace: (trace: SpanIdentifier, parent: SpanIdentifier, span: SpanIdentifier, sampled: Bool, flags: UInt64?)? {
-        guard let trace, let span else { return nil }
-        var parsedFlags: UInt64?
-        if let present = flags {
-            guard let value = present else { return nil }
-            parsedFlags = value
-        }
-        return (trace, parent ?? .text(""), span, sampled, parsedFlags)
+        guard let trace, let span, !flagsMalformed else { return nil }
+        return (trace, parent ?? .text(""), span, sampled, flags ?? nil)
+    }
+
+    /// `Flags` was sent but is not a decimal 64-bit value (the trace is then ignored).
+    var flagsMalformed: Bool {
+        if case .some(.none) = flags { true } else { false }
     }
 }
 
