@@ -3,17 +3,32 @@ import Glibc
 #endif
 
 /// The one HTTP request the remote span recorder makes: a JSON POST with a deadline, on the
-/// recorder's thread (blocking calls are fine there, never on a loop).
-enum HTTPPost {
+/// recorder's thread (blocking calls are fine there, never on a loop). The connection is kept
+/// between POSTs when the collector allows it (HTTP/1.1 keep-alive, as baseplate.py's requests
+/// session does): a connection per POST cost the CPU the server shares a handshake and a
+/// teardown each time, which showed in its p99 (perf/RESULTS.md).
+final class HTTPPost {
     struct Failure: Error, CustomStringConvertible {
         var description: String
+        /// Nothing came back on a kept connection: the collector closed it while idle.
+        var stale = false
     }
 
-    /// Returns the response's status code.
-    static func post(_ body: [UInt8], to target: Endpoint, path: String, timeout: Duration) throws -> Int {
+    let target: Endpoint
+    private var fd: Int32 = -1
+
+    init(target: Endpoint) { self.target = target }
+
+    deinit { disconnect() }
+
+    private func disconnect() {
+        if fd >= 0 { close(fd) }
+        fd = -1
+    }
+
+    /// POSTs `body` as JSON; returns the response's status code.
+    func post(_ body: [UInt8], path: String, timeout: Duration) throws -> Int {
         let deadline = ContinuousClock.now + timeout
-        let fd = try connect(target, deadline: deadline)
-        defer { close(fd) }
         let host = if case .inet(let h, let p) = target { h.contains(":") ? "[\(h)]:\(p)" : "\(h):\(p)" } else { "localhost" }
         var request = Array("""
             POST \(path) HTTP/1.1\r
@@ -21,40 +36,92 @@ enum HTTPPost {
             User-Agent: baseplate-swift\r
             Content-Type: application/json\r
             Content-Length: \(body.count)\r
-            Connection: close\r
             \r
 
             """.utf8)
         request += body
+        let reused = fd >= 0
+        do {
+            return try exchange(request, deadline: deadline)
+        } catch let failure as Failure where reused && failure.stale {
+            return try exchange(request, deadline: deadline)  // once, on a new connection
+        }
+    }
+
+    private func exchange(_ request: [UInt8], deadline: ContinuousClock.Instant) throws -> Int {
+        do {
+            if fd < 0 { fd = try Self.connect(target, deadline: deadline) }
+            try send(request, deadline: deadline)
+            let (status, keep) = try readResponse(deadline: deadline)
+            if !keep { disconnect() }
+            return status
+        } catch {
+            disconnect()
+            throw error
+        }
+    }
+
+    private func send(_ request: [UInt8], deadline: ContinuousClock.Instant) throws {
         var sent = 0
         while sent < request.count {
-            try wait(fd, for: Int16(POLLOUT), until: deadline)
-            let n = request.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            try Self.wait(fd, for: Int16(POLLOUT), until: deadline)
+            let n = request.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
             if n < 0 {
                 if errno == EAGAIN || errno == EINTR { continue }
-                throw Failure(description: "send: \(String(cString: strerror(errno)))")
+                let stale = errno == EPIPE || errno == ECONNRESET
+                throw Failure(description: "send: \(String(cString: strerror(errno)))", stale: stale)
             }
             sent += n
         }
-        // Only the status line matters; read until it is complete.
+    }
+
+    /// Reads the status line, the headers and the body (discarded). Returns the status and
+    /// whether the connection may carry the next POST.
+    private func readResponse(deadline: ContinuousClock.Instant) throws -> (Int, Bool) {
         var response: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1024)
-        while !response.contains(0x0A) {
-            try wait(fd, for: Int16(POLLIN), until: deadline)
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        var headEnd: Int?
+        var length: Int?
+        var keep = false
+        var status = 0
+        while true {
+            if headEnd == nil, let end = Self.find([13, 10, 13, 10], in: response) {
+                headEnd = end + 4
+                let head = String(decoding: response[..<end], as: UTF8.self).lowercased()
+                let lines = head.split(separator: "\r\n")
+                let parts = lines.first?.split(separator: " ") ?? []
+                guard parts.count >= 2, parts[0].hasPrefix("http/"), let code = Int(parts[1]) else {
+                    throw Failure(description: "no HTTP response")
+                }
+                status = code
+                keep = parts[0] == "http/1.1"
+                for line in lines.dropFirst() {
+                    let field = line.split(separator: ":", maxSplits: 1).map { $0.filter { $0 != " " && $0 != "\t" } }
+                    guard field.count == 2 else { continue }
+                    if field[0] == "content-length" { length = Int(field[1]) }
+                    if field[0] == "connection" && field[1] == "close" { keep = false }
+                    if field[0] == "transfer-encoding" { keep = false }  // not read: close instead
+                }
+                if length == nil { keep = false }
+            }
+            if let headEnd, !keep || response.count - headEnd >= length! { return (status, keep) }
+            try Self.wait(fd, for: Int16(POLLIN), until: deadline)
             let n = recv(fd, &chunk, chunk.count, 0)
             if n < 0 {
                 if errno == EAGAIN || errno == EINTR { continue }
-                throw Failure(description: "recv: \(String(cString: strerror(errno)))")
+                throw Failure(description: "recv: \(String(cString: strerror(errno)))", stale: response.isEmpty && errno == ECONNRESET)
             }
-            if n == 0 { break }
+            if n == 0 {
+                if headEnd != nil { return (status, false) }
+                throw Failure(description: "no HTTP response", stale: response.isEmpty)
+            }
             response += chunk[0..<n]
         }
-        let line = String(decoding: response.prefix { $0 != 0x0D && $0 != 0x0A }, as: UTF8.self)
-        let parts = line.split(separator: " ")
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/"), let status = Int(parts[1]) else {
-            throw Failure(description: "no HTTP response")
-        }
-        return status
+    }
+
+    private static func find(_ needle: [UInt8], in bytes: [UInt8]) -> Int? {
+        guard bytes.count >= needle.count else { return nil }
+        return (0...(bytes.count - needle.count)).first { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 
     private static func wait(_ fd: Int32, for events: Int16, until deadline: ContinuousClock.Instant) throws {

@@ -55,15 +55,17 @@ final class SidecarSink: SpanSink, @unchecked Sendable {
 /// baseplate.py's `RemoteRecorder`: batches of up to 100 spans POSTed as a JSON array to
 /// `http://<tracing.endpoint>/api/v1/spans`, timeout 1 second.
 final class RemoteSink: SpanSink, @unchecked Sendable {
-    // @unchecked: `errorWarning` is touched only on the recorder thread.
+    // @unchecked: `errorWarning` and `connection` are used only on the recorder thread.
     let target: Endpoint
     let endpoint: ZipkinEndpoint
     let logger: Logger
     private var errorWarning = RateLimit(every: .seconds(10))
+    private let connection: HTTPPost
     var maxBatch: Int { 100 }
 
     init(target: Endpoint, endpoint: ZipkinEndpoint, logger: Logger) {
         self.target = target
+        self.connection = HTTPPost(target: target)
         self.endpoint = endpoint
         self.logger = logger
     }
@@ -71,7 +73,7 @@ final class RemoteSink: SpanSink, @unchecked Sendable {
     func flush(_ spans: ArraySlice<ZipkinSpan>) {
         let body = zipkinJSONArray(spans, endpoint: endpoint)
         do {
-            let status = try HTTPPost.post(body, to: target, path: "/api/v1/spans", timeout: .seconds(1))
+            let status = try connection.post(body, path: "/api/v1/spans", timeout: .seconds(1))
             if !(200..<300).contains(status), let suppressed = errorWarning.allow() {
                 logger.warning("Error flushing spans: HTTP \(status)",
                                metadata: suppressed > 0 ? ["suppressed": "\(suppressed)"] : nil)
