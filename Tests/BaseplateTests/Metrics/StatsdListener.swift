@@ -9,22 +9,7 @@ final class StatsdListener {
     let port: Int
 
     init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        self.fd = fd
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in
-                bind(fd, p, len) == 0 && getsockname(fd, p, &len) == 0
-            }
-        }
-        guard bound else {
-            close(fd)
-            throw ListenerError(message: "bind: errno \(errno)")
-        }
-        port = Int(UInt16(bigEndian: addr.sin_port))
+        (fd, port) = try loopbackSocket(SOCK_DGRAM)
         var bufferSize: Int32 = 4 << 20
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufferSize, socklen_t(MemoryLayout<Int32>.size))
     }
@@ -48,8 +33,6 @@ final class StatsdListener {
         while let d = receive(timeout: timeout) { all.append(d) }
         return all
     }
-
-    struct ListenerError: Error { var message: String }
 }
 
 /// A log handler that keeps what is logged, for asserting on warnings.

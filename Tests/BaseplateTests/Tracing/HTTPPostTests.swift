@@ -9,6 +9,7 @@ import Testing
     @Test(arguments: [(CollectorMode.keepAlive, 1), (.http10, 3), (.closesAnyway, 3)])
     func postsAndConnections(mode: CollectorMode, connections: Int) throws {
         let collector = try HTTPCollector(mode: mode)
+        defer { collector.stop() }
         let post = HTTPPost(target: .inet(host: "127.0.0.1", port: collector.port))
         for i in 0..<3 {
             #expect(try post.post(Array("[\(i)]".utf8), path: "/api/v1/spans", timeout: .seconds(2)) == 202)
@@ -37,19 +38,7 @@ final class HTTPCollector: Sendable {
     private let fd: Int32
 
     init(mode: CollectorMode) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { a in
-                bind(fd, a, len) == 0 && listen(fd, 8) == 0 && getsockname(fd, a, &len) == 0
-            }
-        }
-        guard bound else { throw TestError("cannot listen: errno \(errno)") }
-        port = Int(UInt16(bigEndian: addr.sin_port))
-        self.fd = fd
+        (fd, port) = try loopbackSocket(SOCK_STREAM)
         let listener = fd
         BackgroundThread.start(name: "collector") { [self] in
             while true {
@@ -61,7 +50,11 @@ final class HTTPCollector: Sendable {
         }
     }
 
-    deinit { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
+    /// Stops accepting: the thread (which holds the collector) returns.
+    func stop() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+    }
 
     private func serve(_ conn: Int32, mode: CollectorMode) {
         defer { close(conn) }
