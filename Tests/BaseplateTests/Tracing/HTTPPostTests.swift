@@ -43,18 +43,20 @@ final class HTTPCollector: Sendable {
         BackgroundThread.start(name: "collector") { [self] in
             while true {
                 let conn = accept(listener, nil, nil)
-                guard conn >= 0 else { return }
+                guard conn >= 0 else {
+                    close(listener)
+                    return
+                }
                 accepted.add(1, ordering: .relaxed)
                 serve(conn, mode: mode)
             }
         }
     }
 
-    /// Stops accepting: the thread (which holds the collector) returns.
-    func stop() {
-        shutdown(fd, Int32(SHUT_RDWR))
-        close(fd)
-    }
+    /// Stops accepting: the thread (which holds the collector) closes the socket and returns.
+    /// (Closed here, its number could be reused by another test's socket while the thread is
+    /// between two accepts.)
+    func stop() { shutdown(fd, Int32(SHUT_RDWR)) }
 
     private func serve(_ conn: Int32, mode: CollectorMode) {
         defer { close(conn) }
