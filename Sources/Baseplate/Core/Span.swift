@@ -43,8 +43,13 @@ open class Span: @unchecked Sendable {
 
     /// Start to finish (or to now, while running) in milliseconds; nil if never started.
     public var elapsedMilliseconds: Double? {
+        elapsedNanoseconds.map { Double($0) * 1e-6 }
+    }
+
+    /// The same in whole nanoseconds (what `PythonFloatText.appendMilliseconds` formats).
+    var elapsedNanoseconds: Int64? {
         guard let startNanoseconds else { return nil }
-        return Double((finishNanoseconds ?? Nanoseconds.now()) - startNanoseconds) * 1e-6
+        return (finishNanoseconds ?? Nanoseconds.now()) - startNanoseconds
     }
 
     public convenience init(traceInfo: TraceInfo, name: String, context: RequestContext?) {

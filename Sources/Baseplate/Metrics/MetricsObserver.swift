@@ -150,7 +150,7 @@ final class ServerSpanMetrics: SpanObserver, Sendable {
 
     func onFinish(_ span: Span, error: (any Error)?) {
         let made = span.context?.madeMetrics
-        let elapsed = span.elapsedMilliseconds
+        let elapsed = span.elapsedNanoseconds
         // The usual request: the handler sent no metrics of its own, so the batch would hold
         // just these lines. They go straight into the loop's datagram (the same bytes; the
         // batch's buffers and counters cost ~2,000 instructions per request, callgrind).
@@ -159,7 +159,7 @@ final class ServerSpanMetrics: SpanObserver, Sendable {
             outbox.write(for: client.transport) { out in
                 if let elapsed {
                     timerPrefix.withUnsafeBufferPointer { out.append(contentsOf: $0) }
-                    PythonFloatText.appendG(elapsed, to: &out)
+                    PythonFloatText.appendMilliseconds(nanoseconds: elapsed, to: &out)
                     timerSuffix.withUnsafeBufferPointer { out.append(contentsOf: $0) }
                     out.append(UInt8(ascii: "\n"))
                 }
@@ -175,13 +175,13 @@ final class ServerSpanMetrics: SpanObserver, Sendable {
         let batch = made ?? client.batch()  // off a loop (no outbox): a batch of its own
         // The joined names hold while the handler left the batch's namespace and tags alone.
         if batch.namespace == names.namespace && batch.baseTags.isEmpty {
-            if let elapsed {
+            if let elapsed = span.elapsedMilliseconds {
                 batch.addTimer(joined: names.timer, milliseconds: elapsed, sampleRate: sampleRate)
             }
             batch.addCounter(joined: error == nil ? names.success : names.failure, sampleRate: sampleRate)
             if error is ServerTimeout { batch.addCounter(joined: names.timedOut, sampleRate: sampleRate) }
         } else {
-            if let elapsed {
+            if let elapsed = span.elapsedMilliseconds {
                 batch.addTimer(MetricPath("server.", names.method), milliseconds: elapsed, sampleRate: sampleRate)
             }
             batch.addCounter(MetricPath("server.", names.method, error == nil ? ".success" : ".failure"), sampleRate: sampleRate)

@@ -20,6 +20,45 @@ enum PythonFloatText {
         }
     }
 
+    /// `'%g' % ms` for `ms = Double(nanoseconds) * 1e-6` (a timer, as `Span.elapsedMilliseconds`
+    /// gives it), from the integer: its six significant digits are the exact decimal's, rounded,
+    /// unless the digits cut off are exactly a half (then the double decides, as Python's do).
+    /// ~100 instructions where the double's path takes ~500 (callgrind).
+    static func appendMilliseconds(nanoseconds: Int64, to out: inout some ByteSink) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxGLength + 1) { buffer in
+            let count = writeMilliseconds(nanoseconds: nanoseconds, to: buffer.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
+        }
+    }
+
+    static func writeMilliseconds(nanoseconds ns: Int64, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        // Past 10^15 ns (11 days) the double's own error could reach the sixth digit.
+        guard ns > 0, ns < 1_000_000_000_000_000 else { return writeG(Double(ns) * 1e-6, to: out) }
+        var length = 1  // decimal digits of ns
+        var power: Int64 = 10
+        while power <= ns {
+            length += 1
+            power &*= 10
+        }
+        var digits: Int64
+        if length <= 6 {
+            digits = ns * Self.tens[6 - length]
+        } else {
+            let cut = Self.tens[length - 6]
+            let (whole, rest) = ns.quotientAndRemainder(dividingBy: cut)
+            if rest * 2 == cut { return writeG(Double(ns) * 1e-6, to: out) }  // a tie
+            digits = whole + (rest * 2 > cut ? 1 : 0)
+        }
+        var exponent = length - 7  // of the first digit, in milliseconds
+        if digits == 1_000_000 {
+            digits = 100_000
+            exponent += 1
+        }
+        return render(digits: Int(digits), exponent: exponent, to: out)
+    }
+
+    private static let tens: [Int64] = (0...18).map { k in (0..<k).reduce(Int64(1)) { p, _ in p * 10 } }
+
     /// The longest `%g` text of a double ("-2.22507e-308" is 13 bytes; libc's output is cut here).
     static let maxGLength = 24
 

@@ -67,6 +67,49 @@ struct PythonFloatTextTests {
         #expect(failures == 0, "seed \(seed)")
     }
 
+    static let timerScript = #"""
+        import random, sys
+        rnd = random.Random(int(sys.argv[1]))
+        values = list(range(1, 2000)) + [999999, 1000000, 1000001, 1234565, 1234575, 12345650, 9999995,
+                  99999950, 999999500, 999999499, 999999501, 10**14, 10**15 - 1, 10**15, 10**16]
+        for _ in range(4000):   # elapsed nanoseconds over many magnitudes
+            values.append(rnd.randint(1, 10 ** rnd.randint(1, 16)))
+        for _ in range(2000):   # the digits cut off exactly a half, and next to it
+            d, e = rnd.randint(100000, 999999), rnd.randint(1, 9)
+            t = (2 * d + 1) * 10 ** e // 2
+            values += [t, t - 1, t + 1]
+        for v in values:
+            print(v, "%g" % (v * 1e-6))
+        """#
+
+    /// Timers are formatted from whole nanoseconds without a double; python3 formats the double
+    /// `Span.elapsedMilliseconds` gives (`ns * 1e-6`), and the two must agree.
+    @Test func millisecondsFromNanosecondsMatchPython() throws {
+        let python = try #require(Self.python(), "python3 is needed (the Makefile installs it)")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        let seed = UInt32.random(in: 0...UInt32.max)
+        process.arguments = ["-c", Self.timerScript, String(seed)]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count > 10_000)
+        var failures = 0
+        for line in lines {
+            let f = line.split(separator: " ").map(String.init)
+            var text: [UInt8] = []
+            PythonFloatText.appendMilliseconds(nanoseconds: Int64(f[0])!, to: &text)
+            if String(decoding: text, as: UTF8.self) != f[1] {
+                failures += 1
+                if failures < 20 { Issue.record("seed \(seed): \(f[0]) ns: \(String(decoding: text, as: UTF8.self)) (python \(f[1]))") }
+            }
+        }
+        #expect(failures == 0, "seed \(seed)")
+    }
+
     @Test func referenceValues() {
         #expect(PythonFloatText.g(3140) == "3140")
         #expect(PythonFloatText.g(3141.59) == "3141.59")
