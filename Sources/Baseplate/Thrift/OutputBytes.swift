@@ -60,6 +60,17 @@ struct OutputBytes {
         count = at + n
     }
 
+    /// Lets `body` write up to `n` bytes in place and return how many it wrote (0: none, so it
+    /// may give up half way). One uniqueness check for all of them, where byte appends pay one
+    /// each.
+    @inlinable
+    mutating func write(upTo n: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        reserve(n)
+        let at = count
+        let written = storage.withUnsafeMutableBufferPointer { body($0.baseAddress! + at) }
+        count = at + written
+    }
+
     @inlinable
     mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>) {
         let n = bytes.count

@@ -23,10 +23,10 @@ struct PythonJSONWriter {
 
     /// Decimal digits, written straight in (no String).
     mutating func int(_ value: Int64) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            let count = ASCIIDecimal.write(value.magnitude, to: digits.baseAddress!)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[..<count]))
+        out.write(upTo: 21) { p in
+            let sign = value < 0 ? 1 : 0
+            if sign == 1 { p[0] = UInt8(ascii: "-") }
+            return sign + ASCIIDecimal.write(value.magnitude, to: p + sign)
         }
     }
 
@@ -35,6 +35,24 @@ struct PythonJSONWriter {
     /// above U+FFFF), hex digits lower case: Python's `ensure_ascii` output.
     mutating func string(_ text: String) {
         var text = text
+        // Printable ASCII without `"` or `\` (ids, names, most tags) goes in as is, quotes and
+        // all, in one write (~120 instructions where the general path below took ~340).
+        let plain = text.withUTF8 { utf8 -> Bool in
+            var wrote = false
+            out.write(upTo: utf8.count + 2) { p in
+                for i in 0..<utf8.count {
+                    let b = utf8[i]
+                    guard b >= 0x20, b < 0x7F, b != 0x22, b != 0x5C else { return 0 }
+                    p[i + 1] = b
+                }
+                p[0] = 0x22
+                p[utf8.count + 1] = 0x22
+                wrote = true
+                return utf8.count + 2
+            }
+            return wrote
+        }
+        if plain { return }
         out.append(0x22)
         // Runs of printable ASCII are copied whole: escaping scalar by scalar cost ~15,000
         // instructions per span (callgrind).
