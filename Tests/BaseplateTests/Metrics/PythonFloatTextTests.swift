@@ -37,12 +37,13 @@ struct PythonFloatTextTests {
         return nil
     }
 
-    @Test func matchesPython() throws {
+    /// The lines `script` prints, run by python3 with a random seed (returned, for messages).
+    static func run(_ script: String) throws -> (lines: [Substring], seed: UInt32) {
         let python = try #require(Self.python(), "python3 is needed (the Makefile installs it)")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         let seed = UInt32.random(in: 0...UInt32.max)
-        process.arguments = ["-c", Self.script, String(seed)]
+        process.arguments = ["-c", script, String(seed)]
         let out = Pipe()
         process.standardOutput = out
         try process.run()
@@ -51,6 +52,11 @@ struct PythonFloatTextTests {
         #expect(process.terminationStatus == 0)
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
         #expect(lines.count > 10_000)
+        return (lines, seed)
+    }
+
+    @Test func matchesPython() throws {
+        let (lines, seed) = try Self.run(Self.script)
         var failures = 0
         for line in lines {
             let f = line.split(separator: " ").map(String.init)
@@ -85,18 +91,7 @@ struct PythonFloatTextTests {
     /// Timers are formatted from whole nanoseconds without a double; python3 formats the double
     /// `Span.elapsedMilliseconds` gives (`ns * 1e-6`), and the two must agree.
     @Test func millisecondsFromNanosecondsMatchPython() throws {
-        let python = try #require(Self.python(), "python3 is needed (the Makefile installs it)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        let seed = UInt32.random(in: 0...UInt32.max)
-        process.arguments = ["-c", Self.timerScript, String(seed)]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
-        #expect(lines.count > 10_000)
+        let (lines, seed) = try Self.run(Self.timerScript)
         var failures = 0
         for line in lines {
             let f = line.split(separator: " ").map(String.init)
