@@ -28,6 +28,8 @@ final class LoopContext: @unchecked Sendable {
     let statsd = StatsdOutbox()
     /// Prometheus thrift_server_* series by method, for this loop's thread.
     private let serverMetrics = ThriftServerMetrics.Cache()
+    /// The names of the methods this loop has dispatched (message names are matched, not decoded).
+    let methodNames = MethodNames()
     /// One timer for every deadline on this loop, armed for the earliest.
     @exclusivity(unchecked) private var deadlineTimer: OpaquePointer?
     @exclusivity(unchecked) private var nextDeadline: Int64?  // Nanoseconds
@@ -156,12 +158,14 @@ final class LoopContext: @unchecked Sendable {
         }
         if Int(f.protocol) == BPIO_PROTOCOL_COMPACT {
             var reader = CompactReader(bytes)
+            reader.methodNames = methodNames
             dispatch(&reader, compact: true, connection: connection, frame: f) {
                 (r: inout CompactReader, name: String) throws(ThriftProtocolError) -> ThriftCall? in
                 try processor.makeCall(name, reader: &r)
             }
         } else {
             var reader = BinaryReader(bytes)
+            reader.methodNames = methodNames
             dispatch(&reader, compact: false, connection: connection, frame: f) {
                 (r: inout BinaryReader, name: String) throws(ThriftProtocolError) -> ThriftCall? in
                 try processor.makeCall(name, reader: &r)
@@ -205,6 +209,8 @@ final class LoopContext: @unchecked Sendable {
                 .unknownMethod, "Unknown function \(header.name)"))
             return
         }
+        // A method the service has: its name is worth remembering (made-up ones are not).
+        if methodNames.missed { methodNames.remember(header.name) }
         let context = RequestContext(
             method: header.name,
             headers: ThriftHeaders(frame.headers, count: Int(frame.header_count)),

@@ -7,6 +7,9 @@ public struct BinaryReader: ThriftReader {
     /// Open structs: nesting beyond 64 is an error (hostile input must not overflow the stack).
     var depth = 0
 
+    /// The loop's known method names, for `readMessageBegin` (nil: decode every name).
+    var methodNames: MethodNames?
+
     public init(_ bytes: UnsafeRawBufferPointer) {
         base = bytes.baseAddress
         end = bytes.count
@@ -53,12 +56,12 @@ public struct BinaryReader: ThriftReader {
             guard let type = MessageType(rawValue: UInt8(truncatingIfNeeded: first)) else {
                 throw ThriftProtocolError(.invalidData, "unknown message type")
             }
-            let name = try readString()
+            let name = try readMethodName()
             return MessageHeader(name: name, type: type, sequenceID: try be(Int32.self))
         }
         // The old, non-strict header: name first, then an i8 type.
         position -= 4
-        let name = try readString()
+        let name = try readMethodName()
         guard let type = MessageType(rawValue: try be(UInt8.self)) else {
             throw ThriftProtocolError(.invalidData, "unknown message type")
         }
@@ -112,6 +115,13 @@ public struct BinaryReader: ThriftReader {
 
     @inlinable public mutating func readDouble() throws(ThriftProtocolError) -> Double {
         Double(bitPattern: try be(UInt64.self))
+    }
+
+    /// A message's method name: a remembered one when the bytes match (see `MethodNames`).
+    mutating func readMethodName() throws(ThriftProtocolError) -> String {
+        guard let methodNames else { return try readString() }
+        let n = try size()
+        return try methodNames.name(try take(n), count: n)
     }
 
     public mutating func readString() throws(ThriftProtocolError) -> String {

@@ -11,6 +11,9 @@ public struct CompactReader: ThriftReader {
     /// A struct field's bool, carried in its header.
     var pendingBool: Bool?
 
+    /// The loop's known method names, for `readMessageBegin` (nil: decode every name).
+    var methodNames: MethodNames?
+
     public init(_ bytes: UnsafeRawBufferPointer) {
         base = bytes.baseAddress
         end = bytes.count
@@ -34,7 +37,20 @@ public struct CompactReader: ThriftReader {
         return b
     }
 
+    @inline(__always)
     mutating func varint(maxBytes: Int) throws(ThriftProtocolError) -> UInt64 {
+        // Most varints (field headers' sizes, sequence ids, small numbers) are one byte.
+        if position < end, let base {
+            let b = base.load(fromByteOffset: position, as: UInt8.self)
+            if b < 0x80 {
+                position += 1
+                return UInt64(b)
+            }
+        }
+        return try longVarint(maxBytes: maxBytes)
+    }
+
+    private mutating func longVarint(maxBytes: Int) throws(ThriftProtocolError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         for _ in 0..<maxBytes {
@@ -97,7 +113,7 @@ public struct CompactReader: ThriftReader {
         }
         // C++ writes the sequence id as a plain varint, not zigzag.
         let seqid = Int32(truncatingIfNeeded: try varint(maxBytes: 5))
-        return MessageHeader(name: try readString(), type: type, sequenceID: seqid)
+        return MessageHeader(name: try readMethodName(), type: type, sequenceID: seqid)
     }
 
     public mutating func readStructBegin() throws(ThriftProtocolError) {
@@ -180,6 +196,13 @@ public struct CompactReader: ThriftReader {
         // Compact doubles are little-endian, unlike everything else in Thrift.
         let p = try take(8)
         return Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(as: UInt64.self)))
+    }
+
+    /// A message's method name: a remembered one when the bytes match (see `MethodNames`).
+    mutating func readMethodName() throws(ThriftProtocolError) -> String {
+        guard let methodNames else { return try readString() }
+        let n = try size()
+        return try methodNames.name(try take(n), count: n)
     }
 
     public mutating func readString() throws(ThriftProtocolError) -> String {
