@@ -99,10 +99,11 @@ struct BaseplateHeaders {
             case .span: span = Self.identifier(value)
             case .sampled: sampled = value.count == 1 && value[0] == UInt8(ascii: "1")
             case .flags:
-                flags = .some(Self.decimal(value) ?? UInt64(String(decoding: value, as: UTF8.self).trimmingPythonIntWhitespace))
+                // Plain digits (the common form), else the slow, lenient way.
+                flags = .some(ASCIIDecimal.value(value) ?? UInt64(String(decoding: value, as: UTF8.self).trimmingPythonIntWhitespace))
             case .userAgent: userAgent = String(decoding: value, as: UTF8.self)
             case .deadlineBudget:
-                let ms = Self.decimal(value).map { Double($0) } ?? Double(String(decoding: value, as: UTF8.self))
+                let ms = ASCIIDecimal.value(value).map { Double($0) } ?? Double(String(decoding: value, as: UTF8.self))
                 // Capped (at ~31,700 years): Duration traps on values it cannot hold (1e300).
                 if let ms, ms.isFinite, ms > 0 { deadlineBudgetMS = min(ms, 1e15) }
             }
@@ -150,10 +151,6 @@ struct BaseplateHeaders {
                 : same(0, UInt32.self) && same(n - 4, UInt32.self)
         }
     }
-
-    /// Plain ASCII digits as a UInt64 (the common form); nil for anything else, which the
-    /// caller then parses the slow, lenient way.
-    static func decimal(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? { ASCIIDecimal.value(bytes) }
 }
 
 extension TraceInfo {
@@ -163,22 +160,22 @@ extension TraceInfo {
     /// when `Trace` or `Span` is missing or `Flags` is malformed: the server then starts a new
     /// root trace, as baseplate.py does.
     public init?(headers: ThriftHeaders) {
-        guard let ids = BaseplateHeaders(headers).upstreamTrace else { return nil }
-        self.init(traceID: ids.trace.text, parentID: ids.parent.text, spanID: ids.span.text, sampled: ids.sampled,
-                  flags: ids.flags)
+        let known = BaseplateHeaders(headers)
+        guard known.continuesUpstream, let trace = known.trace, let span = known.span else { return nil }
+        self.init(traceID: trace.text, parentID: known.parent?.text ?? "", spanID: span.text, sampled: known.sampled,
+                  flags: known.flags ?? nil)
     }
 }
 
 extension BaseplateHeaders {
-    /// The upstream trace, or nil when it must be a new root (see `TraceInfo(headers:)`).
-    var upstreamTrace: (trace: SpanIdentifier, parent: SpanIdentifier, span: SpanIdentifier, sampled: Bool, flags: UInt64?)? {
-        guard let trace, let span, !flagsMalformed else { return nil }
-        return (trace, parent ?? .text(""), span, sampled, flags ?? nil)
-    }
-
-    /// `Flags` was sent but is not a decimal 64-bit value (the trace is then ignored).
-    var flagsMalformed: Bool {
-        if case .some(.none) = flags { true } else { false }
+    /// Whether the request continues the caller's trace: `Trace` and `Span` sent, and `Flags`,
+    /// if sent, a decimal 64-bit value; otherwise it starts a new root (see `TraceInfo(headers:)`).
+    /// A test, not an optional copy of the ids: copying the id enums out and destroying the
+    /// copy cost ~500 instructions a request (callgrind); callers read the fields in place.
+    var continuesUpstream: Bool {
+        guard trace != nil, span != nil else { return false }
+        if case .some(.none) = flags { return false }
+        return true
     }
 }
 

@@ -14,8 +14,13 @@ enum PythonFloatText {
     }
 
     static func appendG(_ value: Double, to out: inout some ByteSink) {
+        append(to: &out) { writeG(value, to: $0) }
+    }
+
+    /// What `write` puts in stack memory (room for `maxGLength` + 1 bytes), appended to `out`.
+    private static func append(to out: inout some ByteSink, _ write: (UnsafeMutablePointer<UInt8>) -> Int) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxGLength + 1) { buffer in
-            let count = writeG(value, to: buffer.baseAddress!)
+            let count = write(buffer.baseAddress!)
             out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
         }
     }
@@ -25,10 +30,7 @@ enum PythonFloatText {
     /// unless the digits cut off are exactly a half (then the double decides, as Python's do).
     /// ~100 instructions where the double's path takes ~500 (callgrind).
     static func appendMilliseconds(nanoseconds: Int64, to out: inout some ByteSink) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxGLength + 1) { buffer in
-            let count = writeMilliseconds(nanoseconds: nanoseconds, to: buffer.baseAddress!)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
-        }
+        append(to: &out) { writeMilliseconds(nanoseconds: nanoseconds, to: $0) }
     }
 
     static func writeMilliseconds(nanoseconds ns: Int64, to out: UnsafeMutablePointer<UInt8>) -> Int {

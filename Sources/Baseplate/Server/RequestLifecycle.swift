@@ -108,9 +108,7 @@ extension RequestContext {
         if let timeout { deadlineNanoseconds = startNanoseconds &+ timeout }
 
         let span: ServerSpan
-        // `upstreamTrace`'s rule, read field by field: its optional tuple of enums cost ~200
-        // instructions to copy and destroy through generic witnesses (callgrind).
-        if let trace = known.trace, let id = known.span, !known.flagsMalformed {
+        if known.continuesUpstream, let trace = known.trace, let id = known.span {
             span = ServerSpan(trace: trace, parent: known.parent ?? .text(""), id: id,
                               sampled: known.sampled, flags: known.flags ?? nil, name: method, context: self)
         } else {

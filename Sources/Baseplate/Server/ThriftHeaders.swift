@@ -68,12 +68,18 @@ public struct ThriftHeaders: @unchecked Sendable, Sequence {
             storage = grown
         }
         storage!.withUnsafeMutablePointers { n, bytes in
-            var p = UnsafeMutableRawPointer(bytes + n.pointee)
-            for field in [Array(key), Array(value)] {
-                p.storeBytes(of: UInt32(field.count), as: UInt32.self)
-                field.withUnsafeBytes { p.advanced(by: 4).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-                p = p.advanced(by: 4 + field.count)
+            var p = bytes + n.pointee
+            // Written in place: outbound calls add their trace headers this way, per call.
+            func put(_ field: some Collection<UInt8>) {
+                UnsafeMutableRawPointer(p).storeBytes(of: UInt32(field.count), as: UInt32.self)
+                p += 4
+                for byte in field {
+                    p.pointee = byte
+                    p += 1
+                }
             }
+            put(key)
+            put(value)
             n.pointee += extra
         }
         count += 1

@@ -56,15 +56,14 @@ final class SidecarSink: SpanSink, @unchecked Sendable {
 /// `http://<tracing.endpoint>/api/v1/spans`, timeout 1 second.
 final class RemoteSink: SpanSink, @unchecked Sendable {
     // @unchecked: `errorWarning` and `connection` are used only on the recorder thread.
-    let target: Endpoint
     let endpoint: ZipkinEndpoint
     let logger: Logger
     private var errorWarning = RateLimit(every: .seconds(10))
+    /// To `http://<tracing.endpoint>` (its `target`), kept between POSTs.
     private let connection: HTTPPost
     var maxBatch: Int { 100 }
 
     init(target: Endpoint, endpoint: ZipkinEndpoint, logger: Logger) {
-        self.target = target
         self.connection = HTTPPost(target: target)
         self.endpoint = endpoint
         self.logger = logger
