@@ -83,7 +83,9 @@ bpio_status bpio_theader_parse(const uint8_t *body, size_t len, bpio_header *hea
         }
         out->zlib = 1;
     }
-    uint32_t count = 0;
+    uint32_t count = 0, blocks = 0;
+    out->header_block = NULL;
+    out->header_block_len = 0;
     while (c.p < c.end) {
         uint32_t info;
         if (read_varint32(&c, &info) != 0) {
@@ -98,6 +100,7 @@ bpio_status bpio_theader_parse(const uint8_t *body, size_t len, bpio_header *hea
             *err = "truncated THeader header count";
             return BPIO_ERROR;
         }
+        const uint8_t *block = c.p;
         for (uint32_t i = 0; i < n; i++) {
             bpio_header h;
             if (read_string(&c, &h.key, &h.key_len) != 0 ||
@@ -110,6 +113,15 @@ bpio_status bpio_theader_parse(const uint8_t *body, size_t len, bpio_header *hea
                 return BPIO_ERROR;
             }
             headers[count++] = h;
+        }
+        /* The one block's entries, so that a copy of the headers is one memcpy; with several
+         * blocks the caller copies header by header. */
+        if (n > 0 && blocks++ == 0) {
+            out->header_block = block;
+            out->header_block_len = (size_t)(c.p - block);
+        } else if (n > 0) {
+            out->header_block = NULL;
+            out->header_block_len = 0;
         }
     }
     out->headers = headers;

@@ -36,9 +36,13 @@ public protocol SpanObserver: AnyObject, Sendable {
     /// `error` non-nil means the span failed (baseplate.py's `exc_info`).
     func onFinish(_ span: Span, error: (any Error)?)
     func onChildSpanCreated(_ parent: Span, child: Span)
+    /// Whether `onSetTag` does anything (true unless the observer says otherwise). A span
+    /// whose observers all ignore tags skips them, and the server span skips making them.
+    var observesTags: Bool { get }
 }
 
 extension SpanObserver {
+    public var observesTags: Bool { true }
     public func onStart(_ span: Span) {}
     public func onSetTag(_ span: Span, key: String, value: SpanTagValue) {}
     public func onIncrTag(_ span: Span, key: String, delta: Double) {}

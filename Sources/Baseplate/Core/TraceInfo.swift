@@ -51,7 +51,6 @@ struct BaseplateHeaders {
     var flags: UInt64??
     /// Milliseconds; nil when absent or not a positive number.
     var deadlineBudgetMS: Double?
-    var userAgent: String?
 
     init() {}
 
@@ -101,7 +100,6 @@ struct BaseplateHeaders {
             case .flags:
                 // Plain digits (the common form), else the slow, lenient way.
                 flags = .some(ASCIIDecimal.value(value) ?? UInt64(String(decoding: value, as: UTF8.self).trimmingPythonIntWhitespace))
-            case .userAgent: userAgent = String(decoding: value, as: UTF8.self)
             case .deadlineBudget:
                 let ms = ASCIIDecimal.value(value).map { Double($0) } ?? Double(String(decoding: value, as: UTF8.self))
                 // Capped (at ~31,700 years): Duration traps on values it cannot hold (1e300).
@@ -116,7 +114,7 @@ struct BaseplateHeaders {
 
     /// The header names read here (case-insensitive), each a bit of the scan's `seen` set.
     private enum Known: UInt8 {
-        case span = 1, trace = 2, flags = 4, parent = 8, sampled = 16, userAgent = 32, deadlineBudget = 64
+        case span = 1, trace = 2, flags = 4, parent = 8, sampled = 16, deadlineBudget = 32
 
         init?(_ key: UnsafeBufferPointer<UInt8>) {
             // By length first: most headers are rejected without looking at a byte.
@@ -127,7 +125,6 @@ struct BaseplateHeaders {
             case 6 where Self.matches(key, "parent"): self = .parent
             case 7 where Self.matches(key, "sampled"): self = .sampled
             // The case bit is set on every byte, so a '-' is checked apart (0x0D would pass).
-            case 10 where Self.matches(key, "user-agent") && key[4] == UInt8(ascii: "-"): self = .userAgent
             case 15 where Self.matches(key, "deadline-budget") && key[8] == UInt8(ascii: "-"): self = .deadlineBudget
             default: return nil
             }

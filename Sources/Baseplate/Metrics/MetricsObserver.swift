@@ -50,6 +50,7 @@ public final class MetricsObserver: BaseplateObserver {
 /// Stateless, so one serves every request.
 final class UnsampledSpanMetrics: SpanObserver, Sendable {
     static let shared = UnsampledSpanMetrics()
+    var observesTags: Bool { false }
     func onFinish(_ span: Span, error: (any Error)?) { span.context?.madeMetrics?.flush() }
 }
 
@@ -68,6 +69,8 @@ class SpanMetrics: SpanObserver, @unchecked Sendable {
     // extension default would be called instead).
     func onFinish(_ span: Span, error: (any Error)?) {}
     func onLog(_ span: Span, name: String, payload: (any Sendable)?) {}
+    /// statsd timers and counters name spans, not tags.
+    var observesTags: Bool { false }
 
     func onIncrTag(_ span: Span, key: String, delta: Double) {
         batch.addCounter(MetricPath(key), delta: delta, sampleRate: sampleRate)
@@ -138,6 +141,9 @@ final class ServerSpanMetrics: SpanObserver, Sendable {
         timerPrefix = Array(timer[..<value])
         timerSuffix = Array(timer[(value + 1)...])
     }
+
+    /// The server span's statsd lines name the method only.
+    var observesTags: Bool { false }
 
     func onIncrTag(_ span: Span, key: String, delta: Double) {
         span.context?.metrics?.addCounter(MetricPath(key), delta: delta, sampleRate: sampleRate)

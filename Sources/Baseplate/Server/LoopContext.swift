@@ -213,7 +213,7 @@ final class LoopContext: @unchecked Sendable {
         if methodNames.missed { methodNames.remember(header.name) }
         let context = RequestContext(
             method: header.name,
-            headers: ThriftHeaders(frame.headers, count: Int(frame.header_count)),
+            headers: ThriftHeaders(frame),
             localTraceID: bpio_random64())
         context.answers(header, compact: compact, connection: connection, on: self)
         started(context)

@@ -119,9 +119,11 @@ extension RequestContext {
         for observer in baseplate.observers {
             observer.onServerSpanCreated(context: self, serverSpan: span)
         }
-        span.setTag("protocol", "thrift")
-        if let agent = known.userAgent { span.setTag("peer.service", .string(agent)) }
-        span.setTag("thrift.method", .string(method))
+        if span.observesTags {
+            span.setTag("protocol", "thrift")
+            if let agent = headers.string("User-Agent") { span.setTag("peer.service", .string(agent)) }
+            span.setTag("thrift.method", .string(method))
+        }
         span.start(at: startNanoseconds)  // when the request arrived: one clock read fewer
     }
 

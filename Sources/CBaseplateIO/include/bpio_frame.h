@@ -55,6 +55,10 @@ typedef struct bpio_frame {
     size_t payload_len;
     const bpio_header *headers; /* THeader key/value headers, in wire order */
     uint32_t header_count;
+    /* The same headers as on the wire (varint key length, key, varint value length, value,
+     * ...) when they came in one block; NULL when there are none or several blocks. */
+    const uint8_t *header_block;
+    size_t header_block_len;
     int32_t seqid;       /* THeader sequence number (0 for other dialects) */
     uint16_t flags;      /* THeader flags (0 for other dialects) */
     uint8_t dialect;     /* bpio_dialect */

@@ -28,24 +28,44 @@ import Testing
         #expect(a["BIN"] == [0, 255])
     }
 
-    @Test func fromTheCoreArrayInWireOrder() {
-        let pairs: [(String, String)] = [("Trace", "1"), ("empty", ""), ("trace", "2"), ("User-Agent", "svc")]
-        // The core's array points into the frame: here, one buffer holding every name and value.
-        let bytes = pairs.flatMap { Array($0.0.utf8) + Array($0.1.utf8) }
-        let headers = bytes.withUnsafeBufferPointer { frame -> ThriftHeaders in
-            var c: [bpio_header] = []
-            var at = frame.baseAddress!
-            for (k, v) in pairs {
-                let (kn, vn) = (k.utf8.count, v.utf8.count)
-                c.append(bpio_header(key: at, value: at + kn, key_len: UInt32(kn), value_len: UInt32(vn)))
-                at += kn + vn
-            }
-            return c.withUnsafeBufferPointer { ThriftHeaders($0.baseAddress, count: $0.count) }
+    /// A request frame's headers: its key/value block copied as it is, or, when the frame has
+    /// several blocks, header by header; either way in wire order, lengths of 128 and more too.
+    @Test(arguments: [1, 2]) func fromAFrameInWireOrder(blocks: Int) {
+        let long = String(repeating: "v", count: 200)
+        let pairs: [(String, String)] = [("Trace", "1"), ("empty", ""), ("trace", "2"), ("User-Agent", long)]
+        let cut = blocks == 1 ? pairs.count : 2
+        let body = Self.theaderBody(blocks: [Array(pairs[..<cut]), Array(pairs[cut...])].filter { !$0.isEmpty })
+        let headers = body.withUnsafeBufferPointer { b -> ThriftHeaders in
+            var cHeaders = [bpio_header](repeating: bpio_header(), count: Int(BPIO_MAX_HEADERS))
+            var frame = bpio_frame()
+            var why: UnsafePointer<CChar>?
+            let status = bpio_theader_parse(b.baseAddress, b.count, &cHeaders, &frame, &why)
+            #expect(status == BPIO_OK)
+            #expect((frame.header_block != nil) == (blocks == 1))
+            return ThriftHeaders(frame)  // the frame's bytes go after this
         }
         #expect(headers.count == 4)
         #expect(headers.string("TRACE") == "1")  // the first of a name wins
         #expect(headers.string("empty") == "")
+        #expect(headers.string("user-agent") == long)
         #expect(Array(headers).map(\.name) == ["Trace", "empty", "trace", "User-Agent"])
-        #expect(ThriftHeaders(nil, count: 0).count == 0)
+        #expect(ThriftHeaders(bpio_frame()).count == 0)
+    }
+
+    /// A THeader frame's body (after the length) with the given key/value blocks, compact.
+    private static func theaderBody(blocks: [[(String, String)]]) -> [UInt8] {
+        func varint(_ n: Int) -> [UInt8] {
+            var out: [UInt8] = [], v = n
+            while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+            return out + [UInt8(v)]
+        }
+        var header: [UInt8] = [2, 0]  // compact, no transforms
+        for block in blocks {
+            header += [1] + varint(block.count)  // a key/value block
+            for (k, v) in block { header += varint(k.utf8.count) + Array(k.utf8) + varint(v.utf8.count) + Array(v.utf8) }
+        }
+        while header.count % 4 != 0 { header.append(0) }
+        let words = header.count / 4
+        return [0x0F, 0xFF, 0, 0, 0, 0, 0, 7, UInt8(words >> 8), UInt8(words & 0xFF)] + header + [0x82, 0x21, 7, 0]
     }
 }
