@@ -30,6 +30,16 @@ struct PythonJSONWriter {
         }
     }
 
+    /// `value`'s decimal digits as a JSON string (`"123"`), straight in.
+    mutating func quotedDecimal(_ value: UInt64) {
+        out.write(upTo: 22) { p in
+            p[0] = 0x22
+            let n = ASCIIDecimal.write(value, to: p + 1)
+            p[n + 1] = 0x22
+            return n + 2
+        }
+    }
+
     /// A JSON string: `"` and `\` escaped, `\n \r \t \b \f` short, every other byte outside
     /// printable ASCII (including DEL) as `\u00xx`, non-ASCII as `\uxxxx` (surrogate pairs
     /// above U+FFFF), hex digits lower case: Python's `ensure_ascii` output.

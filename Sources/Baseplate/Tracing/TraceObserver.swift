@@ -95,8 +95,8 @@ final class ZipkinSpanObserver: SpanObserver, @unchecked Sendable {
             annotations.append(.init(key: "counter." + key, value: PythonFloat.repr(total)))
         }
         tracer.recorder.record(ZipkinSpan(
-            traceID: span.traceID, name: span.name, id: span.id, parentID: span.parentID, kind: kind,
-            start: start, end: end, binaryAnnotations: annotations))
+            trace: span.traceIdentifier, name: span.name, identifier: span.identifier, parent: span.parentIdentifier,
+            kind: kind, start: start, end: end, binaryAnnotations: annotations))
     }
 
     /// Server and local spans trace their children (baseplate.py's client-span observer does

@@ -66,8 +66,14 @@ struct ZipkinJSONTests {
         #expect(String(decoding: span.json(endpoint: endpoint), as: UTF8.self) == Self.localVector)
         // An empty parent id is a root too (Python's `parent_id or 0`).
         var empty = span
-        empty.parentID = ""
+        empty.parent = .text("")
         #expect(String(decoding: empty.json(endpoint: endpoint), as: UTF8.self).hasSuffix(#""parentId": 0}"#))
+        // Ids that are not canonical decimals stay text, escaped as any string.
+        var text = span
+        (text.trace, text.identifier, text.parent) = (SpanIdentifier("007"), SpanIdentifier("a\"b"), SpanIdentifier("x"))
+        let json = String(decoding: text.json(endpoint: endpoint), as: UTF8.self)
+        #expect(json.hasPrefix(#"{"traceId": "007", "name": "local", "id": "a\"b""#) && json.hasSuffix(#""parentId": "x"}"#))
+        #expect(text.traceID == "007" && text.id == "a\"b" && text.parentID == "x")
     }
 
     @Test func childSpansThroughTheObserver() throws {
