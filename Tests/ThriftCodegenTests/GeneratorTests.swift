@@ -64,6 +64,23 @@ import Testing
         #expect(out.contains("public var c: Local.C"))
     }
 
+    /// Lists of i32, i64 and double (typedefs too) are read and written in one call; other
+    /// lists, and sets, element by element.
+    @Test func listsOfFixedWidthNumbersInOneCall() throws {
+        let files = ["main.thrift": """
+            namespace swift Mod
+            typedef i64 ID
+            struct L { 1: list<ID> ids, 2: list<i32> small, 3: list<double> d, 4: list<string> s, 5: set<i64> u }
+            """]
+        let out = try Self.generate(files)[0]
+        for bulk in ["I64s", "I32s", "Doubles"] {
+            #expect(out.contains("try reader.read\(bulk)(count: "))
+            #expect(out.contains("writer.write\(bulk)(self."))
+        }
+        #expect(out.components(separatedBy: "readI64s(").count == 2)  // the list only: the set of i64 loops
+        #expect(out.contains("readString()") && out.contains("writer.writeString(__e"))
+    }
+
     @Test func typesOfAnotherModuleKeepTheirModuleLevelNames() throws {
         // baseplate.thrift's `exception Error` is `BaseplateError` in module Baseplate, so a service
         // including it from another module must call it that.

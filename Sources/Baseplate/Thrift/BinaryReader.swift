@@ -32,6 +32,35 @@ public struct BinaryReader: ThriftReader {
         return T(bigEndian: p.loadUnaligned(as: T.self))
     }
 
+    public mutating func readI32s(count: Int) throws(ThriftProtocolError) -> [Int32] {
+        try bigEndians(count, Int32.self) { $0 }
+    }
+
+    public mutating func readI64s(count: Int) throws(ThriftProtocolError) -> [Int64] {
+        try bigEndians(count, Int64.self) { $0 }
+    }
+
+    public mutating func readDoubles(count: Int) throws(ThriftProtocolError) -> [Double] {
+        try bigEndians(count, UInt64.self) { Double(bitPattern: $0) }
+    }
+
+    /// `count` big-endian values: fixed sizes, so the bytes of all are checked at once, before
+    /// the array is made (a hostile count cannot allocate more than the frame holds).
+    @inlinable
+    mutating func bigEndians<T: FixedWidthInteger, E>(
+        _ count: Int, _: T.Type, _ make: (T) -> E
+    ) throws(ThriftProtocolError) -> [E] {
+        guard count > 0 else { return [] }
+        let size = MemoryLayout<T>.size
+        let p = try take(count * size)
+        return [E](unsafeUninitializedCapacity: count) { buffer, n in
+            for i in 0..<count {
+                buffer[i] = make(T(bigEndian: p.loadUnaligned(fromByteOffset: i * size, as: T.self)))
+            }
+            n = count
+        }
+    }
+
     mutating func type() throws(ThriftProtocolError) -> TType {
         let raw = try be(UInt8.self)
         guard let t = TType(rawValue: raw) else {

@@ -50,15 +50,30 @@ public struct CompactReader: ThriftReader {
         return try longVarint(maxBytes: maxBytes)
     }
 
+    /// Over the bytes in hand with the position in a local, stored once: a checked byte read
+    /// per byte cost ~24 instructions a byte (callgrind: S3's i64s are six-byte varints).
     private mutating func longVarint(maxBytes: Int) throws(ThriftProtocolError) -> UInt64 {
+        guard let base else { throw ThriftProtocolError.truncated }
+        let available = Swift.min(maxBytes, end - position)
+        let p = base + position
         var result: UInt64 = 0
         var shift: UInt64 = 0
-        for _ in 0..<maxBytes {
-            let b = try byte()
-            result |= UInt64(b & 0x7f) << shift
-            if b & 0x80 == 0 { return result }
-            shift += 7
+        var i = 0
+        while i < available {
+            let b = p.load(fromByteOffset: i, as: UInt8.self)
+            // &<<: at most 9 bytes of 7 bits come before the last, so the shift stays below 64
+            // and needs none of `<<`'s checks for shifts past the width.
+            result |= UInt64(b & 0x7f) &<< shift
+            i &+= 1
+            if b & 0x80 == 0 {
+                position += i
+                return result
+            }
+            shift &+= 7
         }
+        // Ran out of bytes before the varint ended, or it is longer than its type allows.
+        position += i
+        if i < maxBytes { throw ThriftProtocolError.truncated }
         throw ThriftProtocolError(.invalidData, "varint too long")
     }
 
@@ -191,6 +206,47 @@ public struct CompactReader: ThriftReader {
 
     public mutating func readI32() throws(ThriftProtocolError) -> Int32 { try zigzag32() }
     public mutating func readI64() throws(ThriftProtocolError) -> Int64 { try zigzag64() }
+
+    public mutating func readI32s(count: Int) throws(ThriftProtocolError) -> [Int32] {
+        try varints(count) { (r: inout CompactReader) throws(ThriftProtocolError) in try r.zigzag32() }
+    }
+
+    public mutating func readI64s(count: Int) throws(ThriftProtocolError) -> [Int64] {
+        try varints(count) { (r: inout CompactReader) throws(ThriftProtocolError) in try r.zigzag64() }
+    }
+
+    public mutating func readDoubles(count: Int) throws(ThriftProtocolError) -> [Double] {
+        guard count > 0 else { return [] }
+        let p = try take(count * 8)  // fixed size: all checked before the array is made
+        return [Double](unsafeUninitializedCapacity: count) { buffer, n in
+            for i in 0..<count {
+                buffer[i] = Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))
+            }
+            n = count
+        }
+    }
+
+    /// `count` varints into an array made at its size. Each takes a byte at least, so a count
+    /// beyond the bytes left is an error before anything is allocated.
+    private mutating func varints<E>(
+        _ count: Int, _ next: (inout CompactReader) throws(ThriftProtocolError) -> E
+    ) throws(ThriftProtocolError) -> [E] {
+        guard count <= remaining else { throw ThriftProtocolError.truncated }
+        var failure: ThriftProtocolError?
+        let values = [E](unsafeUninitializedCapacity: count) { buffer, n in
+            while n < count {
+                do throws(ThriftProtocolError) {
+                    buffer.initializeElement(at: n, to: try next(&self))
+                } catch {
+                    failure = error
+                    return
+                }
+                n += 1
+            }
+        }
+        if let failure { throw failure }
+        return values
+    }
 
     public mutating func readDouble() throws(ThriftProtocolError) -> Double {
         // Compact doubles are little-endian, unlike everything else in Thrift.

@@ -24,16 +24,38 @@ public struct CompactWriter: ThriftWriter {
 
     @inlinable
     mutating func varint(_ value: UInt64) {
-        var v = value
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        out.append(UInt8(v))
+        out.write(upTo: 10) { Self.put(value, at: $0) }
     }
 
     mutating func zigzag(_ value: Int64) {
-        varint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
+        varint(Self.zigzagged(value))
+    }
+
+    static func zigzagged(_ value: Int64) -> UInt64 {
+        UInt64(bitPattern: (value << 1) ^ (value >> 63))
+    }
+
+    /// `value` as a varint at `p` (room for 10 bytes); returns its length.
+    @usableFromInline
+    static func put(_ value: UInt64, at p: UnsafeMutablePointer<UInt8>) -> Int {
+        var v = value, n = 0
+        while v >= 0x80 {
+            p[n] = UInt8(truncatingIfNeeded: v) | 0x80
+            v >>= 7
+            n += 1
+        }
+        p[n] = UInt8(v)
+        return n + 1
+    }
+
+    /// Zigzag varints, all in one write (one check for room: 10 bytes each at most).
+    private mutating func zigzags<E>(_ values: [E], _ wide: (E) -> Int64) {
+        guard !values.isEmpty else { return }
+        out.write(upTo: values.count * 10) { p in
+            var n = 0
+            for v in values { n += Self.put(Self.zigzagged(wide(v)), at: p + n) }
+            return n
+        }
     }
 
     static func nibble(_ type: TType) -> UInt8 {
@@ -143,6 +165,20 @@ public struct CompactWriter: ThriftWriter {
 
     public mutating func writeDouble(_ value: Double) {
         out.append(raw: value.bitPattern.littleEndian)
+    }
+
+    public mutating func writeI32s(_ values: [Int32]) { zigzags(values) { Int64($0) } }
+    public mutating func writeI64s(_ values: [Int64]) { zigzags(values) { $0 } }
+
+    public mutating func writeDoubles(_ values: [Double]) {
+        guard !values.isEmpty else { return }
+        out.write(upTo: values.count * 8) { p in
+            let raw = UnsafeMutableRawPointer(p)
+            for i in values.indices {
+                raw.storeBytes(of: values[i].bitPattern.littleEndian, toByteOffset: i * 8, as: UInt64.self)
+            }
+            return values.count * 8
+        }
     }
 
     public mutating func writeString(_ value: String) {

@@ -39,8 +39,37 @@ public protocol ThriftReader {
     mutating func readString() throws(ThriftProtocolError) -> String
     mutating func readBinary() throws(ThriftProtocolError) -> [UInt8]
     mutating func readUUID() throws(ThriftProtocolError) -> UUIDBytes
+    /// A list's `count` elements after its header, in one call: the protocols read them in
+    /// one pass into an array made at its size (generated code calls these for lists of
+    /// i32, i64 and double; the defaults read element by element).
+    mutating func readI32s(count: Int) throws(ThriftProtocolError) -> [Int32]
+    mutating func readI64s(count: Int) throws(ThriftProtocolError) -> [Int64]
+    mutating func readDoubles(count: Int) throws(ThriftProtocolError) -> [Double]
     /// Bytes not yet read.
     var remaining: Int { get }
+}
+
+extension ThriftReader {
+    public mutating func readI32s(count: Int) throws(ThriftProtocolError) -> [Int32] {
+        var values: [Int32] = []
+        values.reserveCapacity(Swift.min(count, 1024))
+        for _ in 0..<count { values.append(try readI32()) }
+        return values
+    }
+
+    public mutating func readI64s(count: Int) throws(ThriftProtocolError) -> [Int64] {
+        var values: [Int64] = []
+        values.reserveCapacity(Swift.min(count, 1024))
+        for _ in 0..<count { values.append(try readI64()) }
+        return values
+    }
+
+    public mutating func readDoubles(count: Int) throws(ThriftProtocolError) -> [Double] {
+        var values: [Double] = []
+        values.reserveCapacity(Swift.min(count, 1024))
+        for _ in 0..<count { values.append(try readDouble()) }
+        return values
+    }
 }
 
 /// Writes Thrift values. Implementations: `BinaryWriter`, `CompactWriter`.
@@ -63,6 +92,17 @@ public protocol ThriftWriter {
     mutating func writeString(_ value: String)
     mutating func writeBinary(_ value: some Collection<UInt8>)
     mutating func writeUUID(_ value: UUIDBytes)
+    /// A list's elements after its header, in one call: one check for room for all of them,
+    /// where element by element each write checks (S3's `list<i64>`: 32 checks a request).
+    mutating func writeI32s(_ values: [Int32])
+    mutating func writeI64s(_ values: [Int64])
+    mutating func writeDoubles(_ values: [Double])
+}
+
+extension ThriftWriter {
+    public mutating func writeI32s(_ values: [Int32]) { for v in values { writeI32(v) } }
+    public mutating func writeI64s(_ values: [Int64]) { for v in values { writeI64(v) } }
+    public mutating func writeDoubles(_ values: [Double]) { for v in values { writeDouble(v) } }
 }
 
 /// A Thrift `uuid`: 16 bytes, in wire order.

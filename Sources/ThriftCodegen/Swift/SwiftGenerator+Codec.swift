@@ -54,6 +54,14 @@ extension SwiftGenerator {
                 .block("if \(header).count > 0 && \(header).elementType != \(ttype(element))", [
                     .line("throw ThriftProtocolError(.invalidData, \(SwiftNames.stringLiteral("unexpected element type in \(idlType(type))")))"),
                 ]),
+            ]
+            if !isSet, let bulk = bulkName(element) {
+                // Lists of fixed-width numbers: read in one call (one array made at its size).
+                body.append(.line("let \(collection) = try \(reader).read\(bulk)(count: \(header).count)"))
+                body.append(.line(use(collection)))
+                return body
+            }
+            body += [
                 .line("var \(collection): \(swiftType(resolved)) = []"),
                 .line("\(collection).reserveCapacity(Swift.min(\(header).count, 1024))"),
             ]
@@ -99,9 +107,12 @@ extension SwiftGenerator {
         case .enumeration: return [.line("\(writer).writeI32(\(value).rawValue)")]
         case .structure: return [.line("\(value).write(to: &\(writer))")]
         case .list(let element):
+            let begin = SwiftStatement.line("\(writer).writeListBegin(ListHeader(elementType: \(ttype(element)), count: \(value).count))")
+            // Lists of fixed-width numbers: written in one call (one check for room).
+            if let bulk = bulkName(element) { return [begin, .line("\(writer).write\(bulk)(\(value))")] }
             let n = temporaries.take()
             return [
-                .line("\(writer).writeListBegin(ListHeader(elementType: \(ttype(element)), count: \(value).count))"),
+                begin,
                 .block("for __e\(n) in \(value)",
                        writeStatements(element, value: "__e\(n)", writer: writer, temporaries: &temporaries)),
             ]
@@ -128,6 +139,17 @@ extension SwiftGenerator {
             return out
         case .typedef:
             preconditionFailure("typedefs are looked through")
+        }
+    }
+
+    /// The name in `readI64s` / `writeI64s` and the like for a list's element type, when the
+    /// protocols read and write such lists in one call.
+    func bulkName(_ element: TypeRef) -> String? {
+        switch model.underlying(element) {
+        case .i32: "I32s"
+        case .i64: "I64s"
+        case .double: "Doubles"
+        default: nil
         }
     }
 
