@@ -58,7 +58,7 @@ public struct ThriftHeaders: @unchecked Sendable, Sequence {
     }
 
     private mutating func append(_ key: some Collection<UInt8>, _ value: some Collection<UInt8>) {
-        let extra = Varint.length(key.count) + key.count + Varint.length(value.count) + value.count
+        let extra = Varint.length(UInt64(key.count)) + key.count + Varint.length(UInt64(value.count)) + value.count
         let used = storage?.header ?? 0
         // Copy on write: a shared or full buffer is replaced by a bigger one of our own.
         if storage == nil || !isKnownUniquelyReferenced(&storage) || storage!.capacity < used + extra {
@@ -75,7 +75,7 @@ public struct ThriftHeaders: @unchecked Sendable, Sequence {
             var p = bytes + n.pointee
             // Written in place: outbound calls add their trace headers this way, per call.
             func put(_ field: some Collection<UInt8>) {
-                p = Varint.write(field.count, to: p)
+                p += Varint.put(UInt64(field.count), at: p)
                 for byte in field {
                     p.pointee = byte
                     p += 1
@@ -202,26 +202,6 @@ extension ThriftHeaders {
     /// The raw storage ([varint length][bytes] per name and value), for one-pass scanners.
     func withStorage<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
         withBytes(body)
-    }
-}
-
-/// THeader's varint lengths (base 128, low bits first), as the storage holds them.
-private enum Varint {
-    static func length(_ value: Int) -> Int {
-        var n = 1, v = value
-        while v >= 0x80 { v >>= 7; n += 1 }
-        return n
-    }
-
-    static func write(_ value: Int, to p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        var p = p, v = value
-        while v >= 0x80 {
-            p.pointee = UInt8(truncatingIfNeeded: v) | 0x80
-            p += 1
-            v >>= 7
-        }
-        p.pointee = UInt8(v)
-        return p + 1
     }
 }
 

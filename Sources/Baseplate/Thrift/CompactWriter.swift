@@ -24,7 +24,7 @@ public struct CompactWriter: ThriftWriter {
 
     @inlinable
     mutating func varint(_ value: UInt64) {
-        out.write(upTo: 10) { Self.put(value, at: $0) }
+        out.write(upTo: 10) { Varint.put(value, at: $0) }
     }
 
     mutating func zigzag(_ value: Int64) {
@@ -35,25 +35,12 @@ public struct CompactWriter: ThriftWriter {
         UInt64(bitPattern: (value << 1) ^ (value >> 63))
     }
 
-    /// `value` as a varint at `p` (room for 10 bytes); returns its length.
-    @usableFromInline
-    static func put(_ value: UInt64, at p: UnsafeMutablePointer<UInt8>) -> Int {
-        var v = value, n = 0
-        while v >= 0x80 {
-            p[n] = UInt8(truncatingIfNeeded: v) | 0x80
-            v >>= 7
-            n += 1
-        }
-        p[n] = UInt8(v)
-        return n + 1
-    }
-
     /// Zigzag varints, all in one write (one check for room: 10 bytes each at most).
     private mutating func zigzags<E>(_ values: [E], _ wide: (E) -> Int64) {
         guard !values.isEmpty else { return }
         out.write(upTo: values.count * 10) { p in
             var n = 0
-            for v in values { n += Self.put(Self.zigzagged(wide(v)), at: p + n) }
+            for v in values { n += Varint.put(Self.zigzagged(wide(v)), at: p + n) }
             return n
         }
     }
