@@ -252,18 +252,43 @@ enum ASCIIDecimal {
         return value
     }
 
-    /// `value` in decimal at `out` (room for 20 bytes); returns its length.
+    /// `value` in decimal at `out` (room for 20 bytes); returns its length. Two digits a step
+    /// from a table, after counting them from the bit length: a division per digit cost ~450
+    /// instructions for a 19-digit span id (callgrind).
     static func write(_ value: UInt64, to out: UnsafeMutablePointer<UInt8>) -> Int {
-        var count = 1
-        var rest = value / 10
-        while rest > 0 { (count, rest) = (count + 1, rest / 10) }
-        rest = value
-        for i in stride(from: count - 1, through: 0, by: -1) {
-            out[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
-            rest /= 10
+        let count = digits(value)
+        let pairs = Self.pairs.utf8Start
+        var rest = value
+        var i = count
+        while rest >= 100 {
+            let r = Int(truncatingIfNeeded: rest % 100) &* 2
+            rest /= 100
+            i &-= 2
+            out[i] = pairs[r]
+            out[i &+ 1] = pairs[r &+ 1]
+        }
+        if rest >= 10 {
+            let r = Int(truncatingIfNeeded: rest) &* 2
+            out[0] = pairs[r]
+            out[1] = pairs[r &+ 1]
+        } else {
+            out[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest)
         }
         return count
     }
+
+    /// How many decimal digits `value` has: log10 from the bit length (1233 / 4096 ~ log10 2),
+    /// then one comparison.
+    static func digits(_ value: UInt64) -> Int {
+        guard value >= 10 else { return 1 }
+        let t = ((64 &- value.leadingZeroBitCount) &* 1233) >> 12
+        return value < powersOfTen[t] ? t : t &+ 1
+    }
+
+    private static let pairs: StaticString =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+    private static let powersOfTen: [UInt64] = (0...19).map { (0..<$0).reduce(1) { n, _ in n * 10 } }
 
     /// Eight ASCII digits at `p`, the first the most significant, or nil if one is not a digit.
     @inline(__always)

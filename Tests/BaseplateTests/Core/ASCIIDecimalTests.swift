@@ -32,4 +32,22 @@ struct ASCIIDecimalTests {
         #expect(Self.ours(Array("0000000000000000001".utf8)) == 1)
         #expect(Self.ours(Array("12345678".utf8)) == 12_345_678)
     }
+
+    /// Writing: the text of `String(value)` for every power of ten and its neighbours (where
+    /// the digit count changes) and random values of every bit length.
+    @Test func writesWhatStringDoes() {
+        var values: [UInt64] = [0, 1, 9, .max, .max - 1]
+        var p: UInt64 = 1
+        for _ in 0...19 {
+            values += [p - 1, p, p + 1]
+            if p <= UInt64.max / 10 { p *= 10 }
+        }
+        var random = SystemRandomNumberGenerator()
+        for bits in 0..<64 { values += (0..<20).map { _ in UInt64.random(in: 0 ... UInt64.max, using: &random) >> bits } }
+        var out = [UInt8](repeating: 0, count: 20)
+        for v in values {
+            let n = out.withUnsafeMutableBufferPointer { ASCIIDecimal.write(v, to: $0.baseAddress!) }
+            #expect(String(decoding: out[..<n], as: UTF8.self) == String(v))
+        }
+    }
 }

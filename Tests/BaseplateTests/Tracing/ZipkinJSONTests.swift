@@ -169,7 +169,36 @@ struct PythonJSONStringTests {
     static let strings = [
         "", "plain ascii", "é", "€", "😀", "\u{1}\u{1F}\u{7F}\t\n\r\u{8}\u{C}\"\\/", "mixed é, € and 😀 in ascii",
         "\u{FFFF}\u{10000}\u{10FFFF}\u{80}\u{7FF}\u{800}", String(repeating: "long-ascii.", count: 40) + "é",
-    ]
+    ] + edgeStrings
+
+    /// One character at each place of 17 bytes (plain ASCII is checked eight bytes at a time):
+    /// those that must be escaped, and the printable ones at the edges that must not.
+    static let edgeStrings: [String] = {
+        let specials: [String] = ["\u{0}", "\u{1F}", " ", "~", "\u{7F}", "\"", "\\", "é"]
+        let base = Array("abcdefghijklmnopq")
+        var out: [String] = []
+        for c in specials {
+            for i in 0..<base.count {
+                var chars = base.map(String.init)
+                chars[i] = c
+                out.append(chars.joined())
+            }
+        }
+        return out
+    }()
+
+    /// The eight-bytes-at-a-time test agrees with the byte by byte one for every byte value,
+    /// wherever it sits.
+    @Test func plainTestAgreesByteByByte() {
+        for byte in UInt8.min...UInt8.max {
+            for at in 0..<17 {
+                var bytes = Array(repeating: UInt8(ascii: "a"), count: 17)
+                bytes[at] = byte
+                let expected = byte >= 0x20 && byte < 0x7F && byte != 0x22 && byte != 0x5C
+                #expect(bytes.withUnsafeBufferPointer { PythonJSONWriter.isPlain($0) } == expected, "byte \(byte) at \(at)")
+            }
+        }
+    }
 
     @Test func stringsMatchPython() throws {
         // The strings go to Python as code points, so nothing of ours encodes them on the way.
