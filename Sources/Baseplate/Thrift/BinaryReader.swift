@@ -55,7 +55,7 @@ public struct BinaryReader: ThriftReader {
         let p = try take(count * size)
         return [E](unsafeUninitializedCapacity: count) { buffer, n in
             for i in 0..<count {
-                buffer[i] = make(T(bigEndian: p.loadUnaligned(fromByteOffset: i * size, as: T.self)))
+                buffer.initializeElement(at: i, to: make(T(bigEndian: p.loadUnaligned(fromByteOffset: i * size, as: T.self))))
             }
             n = count
         }

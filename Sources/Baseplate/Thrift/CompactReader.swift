@@ -220,7 +220,8 @@ public struct CompactReader: ThriftReader {
         let p = try take(count * 8)  // fixed size: all checked before the array is made
         return [Double](unsafeUninitializedCapacity: count) { buffer, n in
             for i in 0..<count {
-                buffer[i] = Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))
+                let bits = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
+                buffer.initializeElement(at: i, to: Double(bitPattern: bits))
             }
             n = count
         }
