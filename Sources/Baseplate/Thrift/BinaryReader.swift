@@ -32,33 +32,18 @@ public struct BinaryReader: ThriftReader {
         return T(bigEndian: p.loadUnaligned(as: T.self))
     }
 
+    // Fixed sizes: the bytes of all are checked at once (`take`), before the array is made, so
+    // a hostile count cannot allocate more than the frame holds.
     public mutating func readI32s(count: Int) throws(ThriftProtocolError) -> [Int32] {
-        try bigEndians(count, Int32.self) { $0 }
+        fixedWidthArray(count, try take(count * 4)) { Int32(bigEndian: $0) }
     }
 
     public mutating func readI64s(count: Int) throws(ThriftProtocolError) -> [Int64] {
-        try bigEndians(count, Int64.self) { $0 }
+        fixedWidthArray(count, try take(count * 8)) { Int64(bigEndian: $0) }
     }
 
     public mutating func readDoubles(count: Int) throws(ThriftProtocolError) -> [Double] {
-        try bigEndians(count, UInt64.self) { Double(bitPattern: $0) }
-    }
-
-    /// `count` big-endian values: fixed sizes, so the bytes of all are checked at once, before
-    /// the array is made (a hostile count cannot allocate more than the frame holds).
-    @inlinable
-    mutating func bigEndians<T: FixedWidthInteger, E>(
-        _ count: Int, _: T.Type, _ make: (T) -> E
-    ) throws(ThriftProtocolError) -> [E] {
-        guard count > 0 else { return [] }
-        let size = MemoryLayout<T>.size
-        let p = try take(count * size)
-        return [E](unsafeUninitializedCapacity: count) { buffer, n in
-            for i in 0..<count {
-                buffer.initializeElement(at: i, to: make(T(bigEndian: p.loadUnaligned(fromByteOffset: i * size, as: T.self))))
-            }
-            n = count
-        }
+        fixedWidthArray(count, try take(count * 8)) { (bits: UInt64) in Double(bitPattern: UInt64(bigEndian: bits)) }
     }
 
     mutating func type() throws(ThriftProtocolError) -> TType {

@@ -65,23 +65,9 @@ public struct BinaryWriter: ThriftWriter {
     @inlinable public mutating func writeI64(_ value: Int64) { be(value) }
     @inlinable public mutating func writeDouble(_ value: Double) { be(value.bitPattern) }
 
-    public mutating func writeI32s(_ values: [Int32]) { bigEndians(values) { $0 } }
-    public mutating func writeI64s(_ values: [Int64]) { bigEndians(values) { $0 } }
-    public mutating func writeDoubles(_ values: [Double]) { bigEndians(values) { $0.bitPattern } }
-
-    /// Each value's bits big-endian, all in one write (one check for room).
-    @inlinable
-    mutating func bigEndians<E, T: FixedWidthInteger>(_ values: [E], _ bits: (E) -> T) {
-        guard !values.isEmpty else { return }
-        let size = MemoryLayout<T>.size
-        out.write(upTo: values.count * size) { p in
-            let raw = UnsafeMutableRawPointer(p)
-            for i in values.indices {
-                raw.storeBytes(of: bits(values[i]).bigEndian, toByteOffset: i * size, as: T.self)
-            }
-            return values.count * size
-        }
-    }
+    public mutating func writeI32s(_ values: [Int32]) { out.appendEach(values) { $0.bigEndian } }
+    public mutating func writeI64s(_ values: [Int64]) { out.appendEach(values) { $0.bigEndian } }
+    public mutating func writeDoubles(_ values: [Double]) { out.appendEach(values) { $0.bitPattern.bigEndian } }
 
     public mutating func writeString(_ value: String) {
         var value = value

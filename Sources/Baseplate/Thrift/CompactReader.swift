@@ -216,15 +216,8 @@ public struct CompactReader: ThriftReader {
     }
 
     public mutating func readDoubles(count: Int) throws(ThriftProtocolError) -> [Double] {
-        guard count > 0 else { return [] }
-        let p = try take(count * 8)  // fixed size: all checked before the array is made
-        return [Double](unsafeUninitializedCapacity: count) { buffer, n in
-            for i in 0..<count {
-                let bits = UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))
-                buffer.initializeElement(at: i, to: Double(bitPattern: bits))
-            }
-            n = count
-        }
+        // Fixed size: all checked at once, before the array is made.
+        fixedWidthArray(count, try take(count * 8)) { (bits: UInt64) in Double(bitPattern: UInt64(littleEndian: bits)) }
     }
 
     /// `count` varints into an array made at its size. Each takes a byte at least, so a count

@@ -157,16 +157,7 @@ public struct CompactWriter: ThriftWriter {
     public mutating func writeI32s(_ values: [Int32]) { zigzags(values) { Int64($0) } }
     public mutating func writeI64s(_ values: [Int64]) { zigzags(values) { $0 } }
 
-    public mutating func writeDoubles(_ values: [Double]) {
-        guard !values.isEmpty else { return }
-        out.write(upTo: values.count * 8) { p in
-            let raw = UnsafeMutableRawPointer(p)
-            for i in values.indices {
-                raw.storeBytes(of: values[i].bitPattern.littleEndian, toByteOffset: i * 8, as: UInt64.self)
-            }
-            return values.count * 8
-        }
-    }
+    public mutating func writeDoubles(_ values: [Double]) { out.appendEach(values) { $0.bitPattern.littleEndian } }
 
     public mutating func writeString(_ value: String) {
         var value = value

@@ -83,6 +83,19 @@ struct OutputBytes {
         count = at + n
     }
 
+    /// Each value's `bits` (already in wire byte order), all in one write: one check for room
+    /// where a write per element checks each time (lists of i32, i64, double).
+    @inlinable
+    mutating func appendEach<E, T: FixedWidthInteger>(_ values: [E], _ bits: (E) -> T) {
+        guard !values.isEmpty else { return }
+        let size = MemoryLayout<T>.size
+        write(upTo: values.count * size) { p in
+            let raw = UnsafeMutableRawPointer(p)
+            for i in values.indices { raw.storeBytes(of: bits(values[i]), toByteOffset: i * size, as: T.self) }
+            return values.count * size
+        }
+    }
+
     @inlinable
     mutating func append(contentsOf bytes: some Collection<UInt8>) {
         let done: Void? = bytes.withContiguousStorageIfAvailable { append(contentsOf: $0) }

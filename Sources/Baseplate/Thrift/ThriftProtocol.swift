@@ -49,6 +49,18 @@ public protocol ThriftReader {
     var remaining: Int { get }
 }
 
+/// `count` values of `T`'s size from `bytes` (already checked to hold them all), each made by
+/// `make` from its raw bits: the protocols' bulk list readers.
+@inlinable
+func fixedWidthArray<T: FixedWidthInteger, E>(_ count: Int, _ bytes: UnsafeRawPointer, _ make: (T) -> E) -> [E] {
+    [E](unsafeUninitializedCapacity: count) { buffer, n in
+        for i in 0..<count {
+            buffer.initializeElement(at: i, to: make(bytes.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self)))
+        }
+        n = count
+    }
+}
+
 extension ThriftReader {
     public mutating func readI32s(count: Int) throws(ThriftProtocolError) -> [Int32] {
         var values: [Int32] = []
