@@ -80,31 +80,19 @@ final class HTTPPost {
     private func readResponse(deadline: ContinuousClock.Instant) throws -> (Int, Bool) {
         var response: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
-        var headEnd: Int?
-        var length: Int?
-        var keep = false
-        var status = 0
+        var head: (end: Int, HTTPResponseHead)?
+        var searched = 0  // where the blank line's search resumes
         while true {
-            if headEnd == nil, let end = Self.find([13, 10, 13, 10], in: response) {
-                headEnd = end + 4
-                let head = String(decoding: response[..<end], as: UTF8.self).lowercased()
-                let lines = head.split(separator: "\r\n")
-                let parts = lines.first?.split(separator: " ") ?? []
-                guard parts.count >= 2, parts[0].hasPrefix("http/"), let code = Int(parts[1]) else {
+            if head == nil, let end = Self.blankLine(in: response, from: searched) {
+                guard let parsed = HTTPResponseHead(response[..<end]) else {
                     throw Failure(description: "no HTTP response")
                 }
-                status = code
-                keep = parts[0] == "http/1.1"
-                for line in lines.dropFirst() {
-                    let field = line.split(separator: ":", maxSplits: 1).map { $0.filter { $0 != " " && $0 != "\t" } }
-                    guard field.count == 2 else { continue }
-                    if field[0] == "content-length" { length = Int(field[1]) }
-                    if field[0] == "connection" && field[1] == "close" { keep = false }
-                    if field[0] == "transfer-encoding" { keep = false }  // not read: close instead
-                }
-                if length == nil { keep = false }
+                head = (end + 4, parsed)
             }
-            if let headEnd, !keep || response.count - headEnd >= length! { return (status, keep) }
+            searched = max(0, response.count - 3)
+            if let (end, parsed) = head, !parsed.keepAlive || response.count - end >= parsed.contentLength! {
+                return (parsed.status, parsed.keepAlive)
+            }
             try Self.wait(fd, for: Int16(POLLIN), until: deadline)
             let n = recv(fd, &chunk, chunk.count, 0)
             if n < 0 {
@@ -112,16 +100,19 @@ final class HTTPPost {
                 throw Failure(description: "recv: \(String(cString: strerror(errno)))", stale: response.isEmpty && errno == ECONNRESET)
             }
             if n == 0 {
-                if headEnd != nil { return (status, false) }
+                if let (_, parsed) = head { return (parsed.status, false) }
                 throw Failure(description: "no HTTP response", stale: response.isEmpty)
             }
             response += chunk[0..<n]
         }
     }
 
-    private static func find(_ needle: [UInt8], in bytes: [UInt8]) -> Int? {
-        guard bytes.count >= needle.count else { return nil }
-        return (0...(bytes.count - needle.count)).first { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
+    /// Where the head's closing CRLF CRLF starts, searching from `start`.
+    private static func blankLine(in bytes: [UInt8], from start: Int) -> Int? {
+        guard start <= bytes.count - 4 else { return nil }  // also nothing new since the last search
+        return (start...(bytes.count - 4)).first {
+            bytes[$0] == 13 && bytes[$0 + 1] == 10 && bytes[$0 + 2] == 13 && bytes[$0 + 3] == 10
+        }
     }
 
     private static func wait(_ fd: Int32, for events: Int16, until deadline: ContinuousClock.Instant) throws {

@@ -92,3 +92,33 @@ final class HTTPCollector: Sendable {
         }
     }
 }
+
+/// The facts read from a collector's response head, for the heads collectors send.
+@Suite struct HTTPResponseHeadTests {
+    private func head(_ text: String) -> HTTPResponseHead? { HTTPResponseHead(Array(text.utf8)[...]) }
+
+    @Test func keepsTheConnectionOnlyForHTTP11WithALength() {
+        #expect(head("HTTP/1.1 202 Accepted\r\nContent-Length: 0") == HTTPResponseHead(status: 202, contentLength: 0, keepAlive: true))
+        // Python's BaseHTTPRequestHandler: HTTP/1.0, more headers, lower case.
+        #expect(head("HTTP/1.0 200 OK\r\nServer: BaseHTTP/0.6 Python/3.11.2\r\nDate: Mon, 23 Nov 2026 09:00:00 GMT\r\ncontent-length:  17 ")
+            == HTTPResponseHead(status: 200, contentLength: 17, keepAlive: false))
+        #expect(head("http/1.1 500 Internal Server Error\r\nCONTENT-LENGTH:\t5\r\nConnection: Close")
+            == HTTPResponseHead(status: 500, contentLength: 5, keepAlive: false))
+        #expect(head("HTTP/1.1 202 Accepted\r\nConnection: keep-alive\r\nContent-Length: 2")?.keepAlive == true)
+        #expect(head("HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\nContent-Length: 2")?.keepAlive == false)
+        #expect(head("HTTP/1.1 202 Accepted") == HTTPResponseHead(status: 202, contentLength: nil, keepAlive: false))
+        #expect(head("HTTP/1.1 202 Accepted\nContent-Length: 3") == HTTPResponseHead(status: 202, contentLength: 3, keepAlive: true))
+    }
+
+    @Test func aBadLengthClosesTheConnection() {
+        for bad in ["-1", "1x", "", "99999999999999999999", "+4"] {
+            #expect(head("HTTP/1.1 202 Accepted\r\nContent-Length: \(bad)") == HTTPResponseHead(status: 202, contentLength: nil, keepAlive: false))
+        }
+    }
+
+    @Test func notAStatusLine() {
+        for bad in ["", "SSH-2.0-OpenSSH_9.2", "HTTP/1.1", "HTTP/1.1 OK 200", "HTTX/1.1 200 OK", "\r\nHTTP/1.1 200 OK"] {
+            #expect(head(bad) == nil, "\(bad)")
+        }
+    }
+}
