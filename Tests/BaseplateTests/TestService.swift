@@ -7,6 +7,8 @@ struct TestProcessor: ThriftProcessor {
     struct Boom: Error {}
     /// What `cancellable` handlers saw, in the order they finished.
     static let cancelled = Mutex<[Bool]>([])
+    /// The contexts `keep` handlers kept, in the order they ran.
+    static let kept = Mutex<[RequestContext]>([])
 
     func makeCall(_ method: String, reader: inout BinaryReader) throws(ThriftProtocolError) -> ThriftCall? {
         try call(method, &reader)
@@ -78,6 +80,13 @@ struct TestProcessor: ThriftProcessor {
                 try? await Task.sleep(for: .milliseconds(Int(args.value) ?? 10))
                 TestProcessor.cancelled.withLock { $0.append(Task.isCancelled) }
                 responder.reply(StringArg(id: 0, value: Task.isCancelled ? "cancelled" : "done"))
+            }
+        case "keep":
+            // Keeps the request's context (and so its span and headers) past the request.
+            _ = try StringArg(from: &reader)
+            return ThriftCall { context, responder in
+                TestProcessor.kept.withLock { $0.append(context) }
+                responder.reply(StringArg(id: 0, value: context.headers.string("Request") ?? "<none>"))
             }
         case "allheaders":
             // Every header as `name=value`, sorted, joined by `;`.

@@ -1,3 +1,4 @@
+import CBaseplateIO
 import Logging
 
 /// What a handler knows about the request it serves (baseplate.py's `RequestContext`). Passed
@@ -11,16 +12,18 @@ public final class RequestContext: @unchecked Sendable {
     // @unchecked: mutable state is touched only by the request's own task and by the loop
     // that owns the request, which run on the same thread.
 
+    // Variables only so that the loop can recycle the object for its next request (see
+    // `RequestPool`); fixed for the life of a request.
     /// The Thrift method called.
-    public let method: String
+    @exclusivity(unchecked) public private(set) var method: String
     /// THeader key/value headers (empty for other dialects).
-    public let headers: ThriftHeaders
+    @exclusivity(unchecked) public private(set) var headers: ThriftHeaders
     /// When the server started handling the request.
     public var startTime: ContinuousClock.Instant { Nanoseconds.instant(startNanoseconds) }
     /// The same, as `Nanoseconds` (what the server measures with).
-    let startNanoseconds: Int64
+    @exclusivity(unchecked) private(set) var startNanoseconds: Int64
     /// A random id for a request that arrives without a trace (see `traceID`).
-    let localTraceID: UInt64
+    @exclusivity(unchecked) private(set) var localTraceID: UInt64
 
     /// The request's server span; nil when the service runs without a `Baseplate`.
     @exclusivity(unchecked) public internal(set) var span: ServerSpan?
@@ -89,6 +92,8 @@ public final class RequestContext: @unchecked Sendable {
     /// Set once the request has been answered; later answers are dropped (a handler that
     /// finishes after its deadline).
     @exclusivity(unchecked) var answered = false
+    /// A finished request's server span, kept for the next request's (see `RequestPool`).
+    @exclusivity(unchecked) var spareSpan: ServerSpan?
 
     public init(method: String, headers: ThriftHeaders = ThriftHeaders(), localTraceID: UInt64 = 0) {
         self.method = method
@@ -117,5 +122,43 @@ public final class RequestContext: @unchecked Sendable {
     /// Time left before the deadline (nil: none). Outbound calls send it as `Deadline-Budget`.
     public var remainingBudget: Duration? {
         deadlineNanoseconds.map { .nanoseconds($0 - Nanoseconds.now()) }
+    }
+}
+
+extension RequestContext {
+    /// Lets go of what a finished request held, as if it were new, keeping its server span (if
+    /// nothing else holds it) and its headers' buffer for the next request (see `RequestPool`).
+    /// Every stored property is reset here or in `reuse`: `RequestPoolTests` compares a reused
+    /// context with a new one.
+    func recycle() {
+        if span != nil {
+            if isKnownUniquelyReferenced(&span) && span!.isFinished { spareSpan = span }
+            span = nil
+        }
+        metricsClient = nil
+        madeMetrics = nil
+        deadlineBudget = nil
+        deadlineNanoseconds = nil
+        releaseObjects()
+        baseplate = nil
+        nextInFlight = nil
+        previousInFlight = nil
+        task = nil
+        oneway = false
+        loopContext = nil
+        connection = nil
+        sequenceID = 0
+        compact = false
+        serverMetrics = nil
+        isInFlight = false
+        answered = false
+    }
+
+    /// Takes a recycled context into use for a new request.
+    func reuse(method: String, frame: bpio_frame, localTraceID: UInt64) {
+        self.method = method
+        headers.replace(with: frame)
+        startNanoseconds = Nanoseconds.now()
+        self.localTraceID = localTraceID
     }
 }

@@ -13,16 +13,17 @@ open class Span: @unchecked Sendable {
 
     // Ids as they arrived or were made: usually decimal 64-bit numbers, turned into text only
     // when asked (most requests never are: ~1,500 instructions per request otherwise).
-    let traceIdentifier: SpanIdentifier
-    let parentIdentifier: SpanIdentifier?
-    let identifier: SpanIdentifier
+    // Variables only so that a loop can recycle a server span (see `reset`).
+    @exclusivity(unchecked) private(set) var traceIdentifier: SpanIdentifier
+    @exclusivity(unchecked) private(set) var parentIdentifier: SpanIdentifier?
+    @exclusivity(unchecked) private(set) var identifier: SpanIdentifier
     public var traceID: String { traceIdentifier.text }
     public var parentID: String? { parentIdentifier?.text }
     public var id: String { identifier.text }
     /// Set by the tracing observer once it has decided (baseplate.py overwrites it too).
     @exclusivity(unchecked) public var sampled: Bool?
-    public let flags: UInt64?
-    public let name: String
+    @exclusivity(unchecked) public private(set) var flags: UInt64?
+    @exclusivity(unchecked) public private(set) var name: String
     /// The request this span belongs to (nil for spans made outside a request, or once the
     /// request has been answered). Strong, and let go when the request finishes: the request
     /// owns its server span, and a weak reference instead costs a side-table allocation and
@@ -70,6 +71,25 @@ open class Span: @unchecked Sendable {
         self.flags = flags
         self.name = name
         self.context = context
+    }
+
+    /// Makes the span like a new one: a recycled request's server span (see `RequestPool`), of
+    /// which nothing else holds a reference. Sets every stored property (`RequestPoolTests`).
+    func reset(trace: SpanIdentifier, parent: SpanIdentifier?, id: SpanIdentifier, sampled: Bool?, flags: UInt64?,
+               name: String, context: RequestContext?) {
+        traceIdentifier = trace
+        parentIdentifier = parent
+        identifier = id
+        self.sampled = sampled
+        self.flags = flags
+        self.name = name
+        self.context = context
+        firstObserver = nil
+        if !moreObservers.isEmpty { moreObservers.removeAll() }
+        observesTags = false
+        startNanoseconds = nil
+        finishNanoseconds = nil
+        isFinished = false
     }
 
     public var traceInfo: TraceInfo {

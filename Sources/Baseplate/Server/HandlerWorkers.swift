@@ -23,6 +23,8 @@ final class HandlerWorkers: @unchecked Sendable {
     static let maxIdle = 256
 
     private let executor: LoopExecutor
+    /// Where finished requests go back to.
+    private let pool: RequestPool
     /// Whether each request is bound as swift-distributed-tracing's task-local.
     private let bindsTraceContext: Bool
     // @exclusivity(unchecked) here and on Worker: loop thread only; the dynamic checks were
@@ -46,8 +48,9 @@ final class HandlerWorkers: @unchecked Sendable {
         var context: RequestContext
     }
 
-    init(executor: LoopExecutor, bindsTraceContext: Bool) {
+    init(executor: LoopExecutor, pool: RequestPool, bindsTraceContext: Bool) {
         self.executor = executor
+        self.pool = pool
         self.bindsTraceContext = bindsTraceContext
         idle.reserveCapacity(64)
         queue.reserveCapacity(64)
@@ -91,6 +94,8 @@ final class HandlerWorkers: @unchecked Sendable {
     private func next() -> Request? {
         guard head < queue.count else {
             if head > 0 {
+                // Every request here has run, or is still running in a suspended handler.
+                for i in 0..<head { pool.recycle(&queue[i].context) }
                 queue.removeAll(keepingCapacity: true)
                 head = 0
             }

@@ -109,11 +109,11 @@ extension RequestContext {
 
         let span: ServerSpan
         if known.continuesUpstream, let trace = known.trace, let id = known.span {
-            span = ServerSpan(trace: trace, parent: known.parent ?? .text(""), id: id,
-                              sampled: known.sampled, flags: known.flags ?? nil, name: method, context: self)
+            span = serverSpan(trace: trace, parent: known.parent ?? .text(""), id: id, sampled: known.sampled,
+                              flags: known.flags ?? nil)
         } else {
             let root = SpanIdentifier.number(bpio_random64())  // a new root: span id = trace id
-            span = ServerSpan(trace: root, parent: nil, id: root, sampled: nil, flags: nil, name: method, context: self)
+            span = serverSpan(trace: root, parent: nil, id: root, sampled: nil, flags: nil)
         }
         self.span = span
         for observer in baseplate.observers {
@@ -125,6 +125,16 @@ extension RequestContext {
             span.setTag("thrift.method", .string(method))
         }
         span.start(at: startNanoseconds)  // when the request arrived: one clock read fewer
+    }
+
+    /// The request's server span: the one a recycled context kept, if any (see `RequestPool`).
+    private func serverSpan(trace: SpanIdentifier, parent: SpanIdentifier?, id: SpanIdentifier, sampled: Bool?,
+                            flags: UInt64?) -> ServerSpan {
+        guard let span = spareSpan.take() else {
+            return ServerSpan(trace: trace, parent: parent, id: id, sampled: sampled, flags: flags, name: method, context: self)
+        }
+        span.reset(trace: trace, parent: parent, id: id, sampled: sampled, flags: flags, name: method, context: self)
+        return span
     }
 
     /// Finishes the server span with baseplate.py's error mapping: a baseplate `Error` fails the

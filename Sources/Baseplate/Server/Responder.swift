@@ -106,10 +106,16 @@ public struct Responder: @unchecked Sendable {
         answer()
         context.finish(outcome)
         if let serverMetrics = context.serverMetrics {
-            let labels = outcome.labels
-            serverMetrics.finished(
-                success: labels.success, exceptionType: labels.exceptionType, baseplateStatus: labels.baseplateStatus,
-                baseplateStatusCode: labels.baseplateStatusCode, latency: .nanoseconds((context.span?.finishNanoseconds ?? Nanoseconds.now()) - context.startNanoseconds))
+            let latency = Duration.nanoseconds((context.span?.finishNanoseconds ?? Nanoseconds.now()) - context.startNanoseconds)
+            if case .success = outcome {
+                // The usual request: no label Strings made and destroyed (~110 instructions).
+                serverMetrics.finished(success: true, latency: latency)
+            } else {
+                let labels = outcome.labels
+                serverMetrics.finished(
+                    success: labels.success, exceptionType: labels.exceptionType, baseplateStatus: labels.baseplateStatus,
+                    baseplateStatusCode: labels.baseplateStatusCode, latency: latency)
+            }
         }
     }
 

@@ -25,6 +25,17 @@ public struct ThriftHeaders: @unchecked Sendable, Sequence {
     /// A request frame's headers.
     init(_ frame: bpio_frame) {
         self.init()
+        replace(with: frame)
+    }
+
+    /// Becomes a request frame's headers, in this buffer when it is ours and large enough (a
+    /// recycled request's: see `RequestPool`).
+    mutating func replace(with frame: bpio_frame) {
+        count = 0
+        // Written over only when no copy shares it, and not kept when large (a recycled
+        // request would hold on to it).
+        if storage != nil, !isKnownUniquelyReferenced(&storage) || storage!.capacity > 4096 { storage = nil }
+        storage?.header = 0
         let count = Int(frame.header_count)
         guard count > 0, let headers = frame.headers else { return }
         guard let block = frame.header_block else {
@@ -39,12 +50,11 @@ public struct ThriftHeaders: @unchecked Sendable, Sequence {
         // The wire's block as it is: one memcpy, where copying header by header into another
         // layout cost ~630 instructions for baseplate.py's six headers (callgrind).
         let length = frame.header_block_len
-        let storage = HeaderBytes.make(capacity: length)
-        storage.withUnsafeMutablePointers { used, bytes in
+        if storage == nil || storage!.capacity < length { storage = HeaderBytes.make(capacity: length) }
+        storage!.withUnsafeMutablePointers { used, bytes in
             bytes.update(from: block, count: length)
             used.pointee = length
         }
-        self.storage = storage
         self.count = count
     }
 

@@ -53,7 +53,7 @@ import Testing
     }
 
     /// A THeader frame's body (after the length) with the given key/value blocks, compact.
-    private static func theaderBody(blocks: [[(String, String)]]) -> [UInt8] {
+    static func theaderBody(blocks: [[(String, String)]]) -> [UInt8] {
         func varint(_ n: Int) -> [UInt8] {
             var out: [UInt8] = [], v = n
             while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
