@@ -77,7 +77,8 @@ struct bpio_loop {
     unsigned conn_count;
     bpio_conn *conns;
     bpio_conn *ready;
-    bpio_conn *dirty;
+    bpio_conn *dirty;        /* in the order they got output: replies go out as they were read */
+    bpio_conn **dirty_tail;  /* &last->next_dirty, or &dirty when empty */
     bpio_conn *grave;
     bpio_buf scratch;        /* read buffer for connections with nothing buffered */
     bpio_buf inflated;       /* zlib request payloads */

@@ -165,6 +165,7 @@ bpio_server *bpio_server_new(const bpio_server_config *config, const bpio_callba
         bpio_loop *loop = &s->loops[i];
         loop->server = s;
         loop->index = i;
+        loop->dirty_tail = &loop->dirty;
         loop->listen_fd = -1;
         /* NOSIGMASK: signals belong to the main thread; loop threads block them all. */
         loop->ev = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
