@@ -167,46 +167,51 @@ enum PythonFloatText {
         return p
     }
 
-    /// The six digits (trailing zeros dropped) in fixed or exponent notation; returns the length.
+    /// The six digits (`digits` in 100000...999999, trailing zeros dropped) in fixed or exponent
+    /// notation; returns the length.
     private static func render(digits: Int, exponent: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
-        var d: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0)
-        var significant = 6
-        withUnsafeMutableBytes(of: &d) { six in
-            var rest = digits
-            for i in stride(from: 5, through: 0, by: -1) {
-                six[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
-                rest /= 10
-            }
-            while significant > 1, six[significant - 1] == UInt8(ascii: "0") { significant -= 1 }
-        }
-        return withUnsafeBytes(of: &d) { six in
+        // The six digits two at a time, then copied in runs (a byte at a time through a closure
+        // cost ~240 instructions a timer, callgrind).
+        var six: UInt64 = 0  // eight bytes of room for the six digits
+        return withUnsafeMutableBytes(of: &six) { raw in
+            let d = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            _ = ASCIIDecimal.write(UInt64(digits), to: d)
+            var significant = 6
+            while significant > 1, d[significant - 1] == UInt8(ascii: "0") { significant -= 1 }
             var n = 0
-            func put(_ byte: UInt8) {
-                out[n] = byte
-                n += 1
+            func copy(_ from: Int, _ to: Int) {
+                guard from < to else { return }
+                (out + n).update(from: d + from, count: to - from)
+                n += to - from
             }
             if exponent >= -4 && exponent < 6 {
                 if exponent >= 0 {
-                    for i in 0...exponent { put(six[i]) }
+                    copy(0, exponent + 1)
                     if significant > exponent + 1 {
-                        put(UInt8(ascii: "."))
-                        for i in (exponent + 1)..<significant { put(six[i]) }
+                        out[n] = UInt8(ascii: ".")
+                        n += 1
+                        copy(exponent + 1, significant)
                     }
                 } else {
-                    put(UInt8(ascii: "0"))
-                    put(UInt8(ascii: "."))
-                    for _ in 0..<(-exponent - 1) { put(UInt8(ascii: "0")) }
-                    for i in 0..<significant { put(six[i]) }
+                    (out + n).initialize(repeating: UInt8(ascii: "0"), count: -exponent + 1)
+                    out[n + 1] = UInt8(ascii: ".")
+                    n += -exponent + 1
+                    copy(0, significant)
                 }
             } else {
-                put(six[0])
+                copy(0, 1)
                 if significant > 1 {
-                    put(UInt8(ascii: "."))
-                    for i in 1..<significant { put(six[i]) }
+                    out[n] = UInt8(ascii: ".")
+                    n += 1
+                    copy(1, significant)
                 }
-                put(UInt8(ascii: "e"))
-                put(UInt8(ascii: exponent < 0 ? "-" : "+"))
-                if exponent.magnitude < 10 { put(UInt8(ascii: "0")) }
+                out[n] = UInt8(ascii: "e")
+                out[n + 1] = UInt8(ascii: exponent < 0 ? "-" : "+")
+                n += 2
+                if exponent.magnitude < 10 {
+                    out[n] = UInt8(ascii: "0")
+                    n += 1
+                }
                 n += ASCIIDecimal.write(UInt64(exponent.magnitude), to: out + n)
             }
             return n
