@@ -111,7 +111,8 @@ import Testing
         #expect(try c.call("relay", "echo:hi").value == "hi")
         #expect(try c.call("echo", "plain").value == "plain")
         // Freed, or taken back by the loop for its next request (which it does only when
-        // nothing else holds them).
+        // nothing else holds them). The loop takes a request back before it writes the reply,
+        // so it is idle by now and its pool can be read from here.
         let recycled = front.loops.contexts[0].requests
         var alive = 2
         for _ in 0..<100 {

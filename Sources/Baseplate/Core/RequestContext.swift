@@ -6,6 +6,10 @@ import Logging
 ///
 /// The server fills in what the transport knows (method, headers), and, when the service has a
 /// `Baseplate`, the request's trace (`span`), edge context and deadline.
+///
+/// Once a request is answered and nothing holds its context (or its span) strongly, the loop
+/// reuses the object for a later request: keep a strong reference to a context you use after
+/// its request, not a weak one.
 public final class RequestContext: @unchecked Sendable {
     // @exclusivity(unchecked) on hot fields: one thread uses them (as below), and the dynamic
     // exclusivity checks cost ~1,000 instructions per request (callgrind).
