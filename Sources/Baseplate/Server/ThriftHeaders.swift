@@ -34,7 +34,12 @@ public struct ThriftHeaders: @unchecked Sendable, Sequence {
         count = 0
         // Written over only when no copy shares it, and not kept when large (a recycled
         // request would hold on to it).
-        if storage != nil, !isKnownUniquelyReferenced(&storage) || storage!.capacity > 4096 { storage = nil }
+        // `capacity` asks malloc (malloc_usable_size): read once.
+        var room = 0
+        if storage != nil {
+            room = isKnownUniquelyReferenced(&storage) ? storage!.capacity : 0
+            if room == 0 || room > 4096 { (storage, room) = (nil, 0) }
+        }
         storage?.header = 0
         let count = Int(frame.header_count)
         guard count > 0, let headers = frame.headers else { return }
@@ -50,7 +55,7 @@ public struct ThriftHeaders: @unchecked Sendable, Sequence {
         // The wire's block as it is: one memcpy, where copying header by header into another
         // layout cost ~630 instructions for baseplate.py's six headers (callgrind).
         let length = frame.header_block_len
-        if storage == nil || storage!.capacity < length { storage = HeaderBytes.make(capacity: length) }
+        if room < length { storage = HeaderBytes.make(capacity: length) }
         storage!.withUnsafeMutablePointers { used, bytes in
             bytes.update(from: block, count: length)
             used.pointee = length
