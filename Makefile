@@ -50,9 +50,9 @@ integration-test: build example-dynamic peers venv
 	BASEPLATE_SERVE=$(CURDIR)/.build/release/baseplate-serve BPIO_PEERS=$(CURDIR)/$(PEERS) \
 	  $(VENV)/bin/python -m pytest -q Tests/Integration
 
-# The C core is C11 and warning-free under -Wall -Wextra (gcc and clang), and every symbol it
-# exports carries the bpio_ prefix.
-C_SOURCES := $(wildcard Sources/CBaseplateIO/*.c) $(wildcard fuzz/c/*.c)
+# The C core, the fuzz targets and the perf harness are C11 and warning-free under -Wall -Wextra
+# -Wpedantic (gcc and clang); every symbol the core exports carries the bpio_ prefix.
+C_SOURCES := $(wildcard Sources/CBaseplateIO/*.c) $(wildcard fuzz/c/*.c) $(wildcard perf/*.c)
 c-checks: deps build
 	@for cc in gcc clang; do \
 	  $$cc -std=c11 -Wall -Wextra -Wpedantic -Werror -ISources/CBaseplateIO/include -fsyntax-only $(C_SOURCES) || exit 1; \

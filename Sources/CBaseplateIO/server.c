@@ -22,7 +22,7 @@ void bpio_log(const bpio_server *server, int level, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    server->callbacks.on_log(level, line);
+    server->callbacks.on_log(server->callbacks.log_ctx, level, line);
 }
 
 static unsigned cpus_allowed(void) {

@@ -234,3 +234,30 @@ final class NSLockLike: @unchecked Sendable {
         return body()
     }
 }
+
+/// The C core's log lines go to the logger of the server whose connection they are about,
+/// whatever servers (or client loops) the process made after it.
+@Suite(.serialized) struct ServerLogTests {
+    @Test func eachServerLogsToItsOwnLogger() throws {
+        let first = InFlightTests.Lines(), second = InFlightTests.Lines()
+        func server(_ lines: InFlightTests.Lines) throws -> ThriftServer {
+            try ThriftServer(
+                configuration: .init(listener: .tcp(host: "127.0.0.1", port: 0), ioThreads: 1),
+                processor: TestProcessor(), logger: Logger(label: "capture") { _ in InFlightTests.Capture(lines: lines) })
+        }
+        let a = try server(first)
+        let b = try server(second)  // made last: it used to take over every server's lines
+        try a.start()
+        try b.start()
+        defer {
+            a.shutdown(timeout: .seconds(2))
+            b.shutdown(timeout: .seconds(2))
+        }
+        let c = try TestClient(port: a.port)
+        try c.send(Array("GET / HTTP/1.1\r\n\r\n".utf8))
+        #expect(c.isClosedByPeer())
+        let line = "could not detect the client's Thrift transport type; closing"
+        #expect(first.all.contains { $0.hasSuffix(line) })
+        #expect(!second.all.contains { $0.hasSuffix(line) })
+    }
+}

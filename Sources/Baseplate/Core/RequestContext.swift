@@ -67,8 +67,7 @@ public final class RequestContext: @unchecked Sendable {
     /// carry the trace id, as baseplate.py's do. Made on access, so requests that do not log pay
     /// nothing (binding a task-local per request instead cost ~1,900 instructions, callgrind).
     public var logger: Logger {
-        // The serving server's logger (ServerLog's is the last server made in this process).
-        var logger = loopContext?.logger ?? ServerLog.logger
+        var logger = loopContext?.logger ?? ServerLog.fallback
         logger[metadataKey: "traceID"] = .string(traceID)
         return logger
     }

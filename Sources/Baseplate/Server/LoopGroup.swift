@@ -9,10 +9,12 @@ final class LoopGroup: @unchecked Sendable {
     let server: OpaquePointer
     let contexts: [LoopContext]
     private let retained: [Unmanaged<LoopContext>]
+    /// The C core's log lines' destination; outlives the C server (freed in deinit).
+    private let log: ServerLog
 
     init(config: inout bpio_server_config, processor: (any ThriftProcessor)?, baseplate: BaseplateApp? = nil,
          logger: Logger) throws {
-        ServerLog.install(logger)
+        log = ServerLog(logger)
         var callbacks = bpio_callbacks()
         callbacks.on_frame = { _, ctx, conn, frame in
             Unmanaged<LoopContext>.fromOpaque(ctx!).takeUnretainedValue().handle(connection: conn!, frame: frame!)
@@ -31,9 +33,10 @@ final class LoopGroup: @unchecked Sendable {
         callbacks.on_written = { _, ctx in
             Unmanaged<LoopContext>.fromOpaque(ctx!).takeUnretainedValue().statsd.flush()
         }
-        callbacks.on_log = { level, message in
-            ServerLog.log(level: level, message: message)
+        callbacks.on_log = { sink, level, message in
+            Unmanaged<ServerLog>.fromOpaque(sink!).takeUnretainedValue().log(level: level, message: message)
         }
+        callbacks.log_ctx = Unmanaged.passUnretained(log).toOpaque()
         var err = [CChar](repeating: 0, count: 256)
         guard let made = bpio_server_new(&config, &callbacks, &err, err.count) else {
             throw ServerError(message: cString(err))

@@ -128,16 +128,18 @@ public struct ServerError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// The C core's log lines go to the server's logger.
-enum ServerLog {
-    nonisolated(unsafe) private(set) static var logger = Logger(label: "baseplate.server")
+/// Where one server's C core log lines go: its own logger. Each `LoopGroup` passes its sink
+/// to the C core, so a second server (or the client loop, started on first use) in the same
+/// process does not take over the first one's lines.
+final class ServerLog: Sendable {
+    /// The logger of requests made outside any server loop (tests, scripts).
+    static let fallback = Logger(label: "baseplate.server")
 
-    static func install(_ logger: Logger) {
-        // Set before any loop thread starts; read-only afterwards.
-        Self.logger = logger
-    }
+    let logger: Logger
 
-    static func log(level: Int32, message: UnsafePointer<CChar>?) {
+    init(_ logger: Logger) { self.logger = logger }
+
+    func log(level: Int32, message: UnsafePointer<CChar>?) {
         guard let message else { return }
         let text = String(cString: message)
         switch level {

@@ -32,8 +32,10 @@ typedef struct bpio_callbacks {
     /* Optional: called once per iteration after the replies are written, before the loop
      * sleeps (for the application's own batched output, which should not delay replies). */
     void (*on_written)(bpio_loop *loop, void *loop_ctx);
-    /* One log line (no newline); may be called from any loop thread or the caller's thread. */
-    void (*on_log)(int level, const char *message);
+    /* One log line (no newline); may be called from any loop thread or the caller's thread.
+     * `log_ctx` is passed back as given: each server logs to its own sink. */
+    void (*on_log)(void *log_ctx, int level, const char *message);
+    void *log_ctx;
 } bpio_callbacks;
 
 typedef struct bpio_server_config {
