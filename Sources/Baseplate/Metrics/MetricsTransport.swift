@@ -36,13 +36,16 @@ public final class MetricsTransport: Sendable {
     /// Discards everything; with `logIfUnconfigured`, logs each line at DEBUG first.
     public init(nullLoggingLines logIfUnconfigured: Bool = false, logger: Logger = MetricsTransport.defaultLogger) {
         kind = .null(logIfUnconfigured: logIfUnconfigured)
+        coalescedLimit = Self.networkDatagramLimit
         self.logger = logger
     }
 
     /// Opens a datagram socket connected to `endpoint` (host names are resolved once, now).
     /// - Throws: ``ConfigValueError`` when the endpoint cannot be resolved or connected.
     public init(endpoint: Endpoint, swallowNetworkErrors: Bool = false, logger: Logger = MetricsTransport.defaultLogger) throws {
-        kind = .socket(fd: try Self.connect(endpoint), swallowNetworkErrors: swallowNetworkErrors)
+        let fd = try Self.connect(endpoint)
+        kind = .socket(fd: fd, swallowNetworkErrors: swallowNetworkErrors)
+        coalescedLimit = Self.datagramLimit(of: fd)
         self.logger = logger
     }
 
@@ -64,7 +67,7 @@ public final class MetricsTransport: Sendable {
     /// One `sendto` per request was a third of a small request's CPU (perf/RESULTS.md); the
     /// lines are the same, and statsd reads a datagram line by line.
     func send(batch datagram: [UInt8]) -> Outcome {
-        if datagram.count <= Self.coalescedLimit, let outbox = loopOutbox {
+        if datagram.count <= coalescedLimit, let outbox = loopOutbox {
             outbox.append(datagram, for: self)
             return .sent
         }
@@ -77,8 +80,46 @@ public final class MetricsTransport: Sendable {
         return LoopGroup.current?.statsd
     }
 
-    /// The largest coalesced datagram: fits one Ethernet frame, as statsd clients' default.
-    static let coalescedLimit = 1432
+    /// The largest coalesced datagram (see `datagramLimit(peer:)`).
+    let coalescedLimit: Int
+
+    /// Over a network: what fits one Ethernet frame, as statsd clients send by default. To a
+    /// collector on this host (loopback, or a UNIX socket): 8 KiB, which every common collector
+    /// reads whole (dogstatsd's default buffer is the smallest), so a busy loop sends ~6 times
+    /// fewer datagrams: at 64 connections × 8 in flight, +4 % req/s and −0.1 µs of system time
+    /// per request (A/B, perf/RESULTS.md).
+    static let networkDatagramLimit = 1432
+    static let localDatagramLimit = 8192
+
+    /// The limit for a socket connected to `peer` (a `sockaddr` of `length` bytes).
+    static func datagramLimit(peer: UnsafeRawPointer, length: Int) -> Int {
+        switch Int32(peer.load(as: sockaddr.self).sa_family) {
+        case AF_UNIX:
+            return localDatagramLimit
+        case AF_INET where length >= MemoryLayout<sockaddr_in>.size:
+            let address = peer.load(as: sockaddr_in.self).sin_addr.s_addr
+            return UInt32(bigEndian: address) >> 24 == 127 ? localDatagramLimit : networkDatagramLimit
+        case AF_INET6 where length >= MemoryLayout<sockaddr_in6>.size:
+            let bytes = withUnsafeBytes(of: peer.load(as: sockaddr_in6.self).sin6_addr) { Array($0) }
+            let loopback = bytes[..<15].allSatisfy { $0 == 0 } && bytes[15] == 1
+            let mappedV4Loopback = bytes[..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF
+                && bytes[12] == 127
+            return loopback || mappedV4Loopback ? localDatagramLimit : networkDatagramLimit
+        default:
+            return networkDatagramLimit
+        }
+    }
+
+    /// `datagramLimit(peer:)` of the socket's connected address.
+    private static func datagramLimit(of fd: Int32) -> Int {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let rc = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
+        }
+        guard rc == 0 else { return networkDatagramLimit }
+        return withUnsafeBytes(of: &storage) { datagramLimit(peer: $0.baseAddress!, length: Int(length)) }
+    }
 
     /// Sends one datagram. `EMSGSIZE` is the caller's to report (a batch names its top
     /// counters); every other failure is reported here.

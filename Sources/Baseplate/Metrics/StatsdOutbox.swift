@@ -21,7 +21,7 @@ final class StatsdOutbox {
         let start = pending[i].bytes.count
         if start > 0 { pending[i].bytes.append(UInt8(ascii: "\n")) }
         body(&pending[i].bytes)
-        guard pending[i].bytes.count > MetricsTransport.coalescedLimit, start > 0 else { return }
+        guard pending[i].bytes.count > pending[i].transport.coalescedLimit, start > 0 else { return }
         // Too much for one datagram: what was pending goes alone, this batch stays.
         send(i, upTo: start)
         let kept = pending[i].bytes.count - (start + 1)
@@ -40,7 +40,7 @@ final class StatsdOutbox {
 
     private func index(of transport: MetricsTransport) -> Int {
         if let i = pending.firstIndex(where: { $0.transport === transport }) { return i }
-        let room = [UInt8](repeating: 0, count: MetricsTransport.coalescedLimit + 256)
+        let room = [UInt8](repeating: 0, count: transport.coalescedLimit + 256)
         pending.append((transport, OutputBytes(reusing: room)))
         return pending.count - 1
     }
