@@ -86,8 +86,8 @@ public final class MetricsTransport: Sendable {
     /// Over a network: what fits one Ethernet frame, as statsd clients send by default. To a
     /// collector on this host (loopback, or a UNIX socket): 8 KiB, which every common collector
     /// reads whole (dogstatsd's default buffer is the smallest), so a busy loop sends ~6 times
-    /// fewer datagrams: at 64 connections × 8 in flight, +4 % req/s and −0.1 µs of system time
-    /// per request (A/B, perf/RESULTS.md).
+    /// fewer datagrams: at 64 connections × 8 in flight, −0.1 µs of system time per request and
+    /// +2–4 % req/s (perf/ab, perf/RESULTS.md).
     static let networkDatagramLimit = 1432
     static let localDatagramLimit = 8192
 
