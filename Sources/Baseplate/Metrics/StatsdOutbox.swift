@@ -4,7 +4,8 @@ final class StatsdOutbox {
     // @exclusivity(unchecked): loop thread only; the dynamic checks were ~4 per request.
     /// Each transport's datagram so far. `OutputBytes`: a line's pieces are stores, where
     /// `Array.append` cost ~100 instructions each (callgrind).
-    @exclusivity(unchecked) private var pending: [(transport: MetricsTransport, bytes: OutputBytes)] = []
+    /// `limit` is the transport's `coalescedLimit`, kept here: the check runs per request.
+    @exclusivity(unchecked) private var pending: [(transport: MetricsTransport, limit: Int, bytes: OutputBytes)] = []
     /// Whether anything waits: the loop's check before each wait costs one load.
     @exclusivity(unchecked) private(set) var isEmpty = true
 
@@ -21,7 +22,7 @@ final class StatsdOutbox {
         let start = pending[i].bytes.count
         if start > 0 { pending[i].bytes.append(UInt8(ascii: "\n")) }
         body(&pending[i].bytes)
-        guard pending[i].bytes.count > pending[i].transport.coalescedLimit, start > 0 else { return }
+        guard pending[i].bytes.count > pending[i].limit, start > 0 else { return }
         // Too much for one datagram: what was pending goes alone, this batch stays.
         send(i, upTo: start)
         let kept = pending[i].bytes.count - (start + 1)
@@ -41,7 +42,7 @@ final class StatsdOutbox {
     private func index(of transport: MetricsTransport) -> Int {
         if let i = pending.firstIndex(where: { $0.transport === transport }) { return i }
         let room = [UInt8](repeating: 0, count: transport.coalescedLimit + 256)
-        pending.append((transport, OutputBytes(reusing: room)))
+        pending.append((transport, transport.coalescedLimit, OutputBytes(reusing: room)))
         return pending.count - 1
     }
 

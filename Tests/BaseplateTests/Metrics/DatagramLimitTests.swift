@@ -5,22 +5,22 @@ import Testing
 /// How large a loop's coalesced statsd datagrams may grow: 8 KiB to a collector on this host,
 /// one Ethernet frame's worth over a network.
 @Suite struct DatagramLimitTests {
+    /// The limit for a peer at `text`, an address of `family` held in a `sockaddr` of type `T`.
+    private func limit<T>(_ text: String, _ family: Int32, _: T.Type, at offset: Int) -> Int {
+        let address = UnsafeMutableRawBufferPointer.allocate(byteCount: MemoryLayout<T>.size, alignment: 8)
+        defer { address.deallocate() }
+        address.initializeMemory(as: UInt8.self, repeating: 0)
+        address.storeBytes(of: sa_family_t(family), as: sa_family_t.self)
+        #expect(inet_pton(family, text, address.baseAddress! + offset) == 1)
+        return MetricsTransport.datagramLimit(peer: address.baseAddress!, length: address.count)
+    }
+
     private func limit(ipv4 text: String) -> Int {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        #expect(inet_pton(AF_INET, text, &address.sin_addr) == 1)
-        return withUnsafeBytes(of: &address) {
-            MetricsTransport.datagramLimit(peer: $0.baseAddress!, length: $0.count)
-        }
+        limit(text, AF_INET, sockaddr_in.self, at: MemoryLayout<sockaddr_in>.offset(of: \.sin_addr)!)
     }
 
     private func limit(ipv6 text: String) -> Int {
-        var address = sockaddr_in6()
-        address.sin6_family = sa_family_t(AF_INET6)
-        #expect(inet_pton(AF_INET6, text, &address.sin6_addr) == 1)
-        return withUnsafeBytes(of: &address) {
-            MetricsTransport.datagramLimit(peer: $0.baseAddress!, length: $0.count)
-        }
+        limit(text, AF_INET6, sockaddr_in6.self, at: MemoryLayout<sockaddr_in6>.offset(of: \.sin6_addr)!)
     }
 
     @Test func loopbackPeersGetLocalDatagrams() {
