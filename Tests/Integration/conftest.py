@@ -63,6 +63,16 @@ class ServerProcess:
         self.stderr_path = log_dir / f"{name}-{port}.stderr"
         self.proc: Optional[subprocess.Popen] = None
 
+    def _accepts_connections(self) -> bool:
+        """Whether something other than this probe listens on the port. free_port's ports are
+        ephemeral ones, so a probe can get the same port as its source and connect to itself
+        (TCP simultaneous open) while the server is still starting, or failing to."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                return s.getsockname() != s.getpeername()
+        except OSError:
+            return False
+
     def start(self) -> "ServerProcess":
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             env = dict(os.environ)
@@ -76,11 +86,8 @@ class ServerProcess:
             if self.proc.poll() is not None:
                 pytest.fail(f"{self.name} exited with {self.proc.returncode} before listening\n"
                             f"argv: {self.argv}\n{self.logs()}", pytrace=False)
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+            if self._accepts_connections():
                 return self
-            except OSError:
-                pass
             if time.monotonic() > deadline:
                 self.stop()
                 pytest.fail(f"{self.name} did not accept connections on port {self.port} within "
